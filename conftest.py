@@ -1,0 +1,65 @@
+"""Role fixtures shared by every test: name the person, not their permissions."""
+
+import os
+
+import pytest
+
+from pytest_django.fixtures import Settings
+
+from vulndesk.accounts.models import User
+from vulndesk.core.permissions import Role
+from vulndesk.core.tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_immediately(settings: Settings) -> None:
+    # Tasks run inline in tests so their effects can be asserted; the worker is tested on its own.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def researcher(db: None) -> User:
+    """External researcher; sees only their own reports."""
+    return UserFactory(role=Role.RESEARCHER, email="researcher@example.test")
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    """Another researcher: must see nothing of `researcher`'s."""
+    return UserFactory(role=Role.RESEARCHER, email="outsider@example.test")
+
+
+@pytest.fixture
+def analyst(db: None) -> User:
+    return UserFactory(role=Role.ANALYST, email="analyst@example.test")
+
+
+@pytest.fixture
+def engineer(db: None) -> User:
+    return UserFactory(role=Role.ENGINEER, email="engineer@example.test")
+
+
+@pytest.fixture
+def release_manager(db: None) -> User:
+    return UserFactory(role=Role.RELEASE_MANAGER, email="release.manager@example.test")
+
+
+@pytest.fixture
+def coordinator(db: None) -> User:
+    return UserFactory(role=Role.COORDINATOR, email="coordinator@example.test")
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return UserFactory(role=Role.ADMIN, email="admin@example.test")
+
+
+def pytest_report_header() -> str:
+    database = os.environ.get("DATABASE_URL", "")
+    return f"vulndesk database: {database.split('@')[-1] if database else 'SQLite (embedded)'}"

@@ -1,0 +1,195 @@
+"""The one settings module. Production differs from development only through environment variables.
+
+`VULNDESK_MODE` is `embedded` (the default: SQLite and a generated secret key in the data
+folder, as `make run` uses) or `production` (every security-relevant setting must be given and
+sound, or start-up fails naming the variable).
+"""
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from vulndesk.config.env import env_bool, env_int, env_list, env_str
+
+MODE = env_str("VULNDESK_MODE", "embedded").strip().lower()
+if MODE not in {"embedded", "production"}:
+    raise ImproperlyConfigured(f"VULNDESK_MODE: expected 'embedded' or 'production', got {MODE!r}.")
+IS_PRODUCTION = MODE == "production"
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("VULNDESK_DATA_DIR", "var")).resolve()
+
+
+def _embedded_secret_key() -> str:
+    """Generate the key once and keep it beside the database, so sessions survive restarts."""
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = env_str("VULNDESK_SECRET_KEY")
+DEBUG = env_bool("VULNDESK_DEBUG", default=False)
+ALLOWED_HOSTS = env_list("VULNDESK_ALLOWED_HOSTS", "" if IS_PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
+BASE_URL = env_str("VULNDESK_BASE_URL", "" if IS_PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+_database_url = env_str("DATABASE_URL")
+
+if IS_PRODUCTION:
+    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "VULNDESK_SECRET_KEY: production needs a random key of at least 50 characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("VULNDESK_DEBUG: must be false in production; it would show tracebacks to anyone.")
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured("VULNDESK_ALLOWED_HOSTS: list the host names the site is served under (no '*').")
+    if not BASE_URL.startswith("https://"):
+        raise ImproperlyConfigured("VULNDESK_BASE_URL: production needs the public https:// address of the site.")
+    if not _database_url.startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured("DATABASE_URL: production needs a PostgreSQL URL (postgresql://user@host/db).")
+elif not SECRET_KEY:
+    SECRET_KEY = _embedded_secret_key()
+
+if BASE_URL and not urlsplit(BASE_URL).netloc:
+    raise ImproperlyConfigured(f"VULNDESK_BASE_URL: {BASE_URL!r} is not an absolute URL.")
+
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
+        if _database_url
+        else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "vulndesk.sqlite3")}
+    }
+except ValueError as error:
+    raise ImproperlyConfigured(f"DATABASE_URL: {error}") from error
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server read while the task worker writes; a busy timeout instead of
+    # "database is locked" errors when both write at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "vulndesk.core",
+    "vulndesk.accounts",
+    "vulndesk.catalog",
+    "vulndesk.intake",
+    "vulndesk.triage",
+    "vulndesk.scoring",
+    "vulndesk.remediation",
+    "vulndesk.releases",
+    "vulndesk.advisories",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "vulndesk.core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "vulndesk.config.urls"
+WSGI_APPLICATION = "vulndesk.config.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "vulndesk.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Uploaded files live outside the web root and are only ever served through access checks.
+MEDIA_ROOT = DATA_DIR / "media"
+
+TASKS = {"default": {"BACKEND": env_str("VULNDESK_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+ORGANIZATION_NAME = env_str("VULNDESK_ORGANIZATION_NAME", "Example Corp PSIRT")
+
+EMAIL_BACKEND = env_str(
+    "VULNDESK_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if IS_PRODUCTION else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
+EMAIL_HOST = env_str("VULNDESK_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("VULNDESK_EMAIL_PORT", default=25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("VULNDESK_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("VULNDESK_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("VULNDESK_EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("VULNDESK_FROM_EMAIL", "security@example.com")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if IS_PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("VULNDESK_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = [BASE_URL]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("VULNDESK_LOG_LEVEL", "INFO").upper()},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

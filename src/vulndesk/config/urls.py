@@ -1,0 +1,19 @@
+"""The URL map: the public site, the portal for researchers and staff, the API and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from vulndesk.config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("vulndesk.core.urls")),
+    path("", include("vulndesk.intake.urls")),
+    path("", include("vulndesk.triage.urls")),
+    path("", include("vulndesk.advisories.urls")),
+]
+
+handler403 = "vulndesk.core.views.permission_denied"
+handler404 = "vulndesk.core.views.page_not_found"
+handler500 = "vulndesk.core.views.server_error"

@@ -1,0 +1,29 @@
+"""Domain errors raised by services; the API and the portal translate them for people."""
+
+from collections.abc import Iterable
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+
+class InvalidTransition(DomainError):
+    """A state change the state machine does not allow; nothing was saved."""
+
+    def __init__(self, *, kind: str, current: str, requested: str, allowed: Iterable[str]) -> None:
+        self.kind = kind
+        self.current = current
+        self.requested = requested
+        self.allowed = sorted(allowed)
+        allowed_text = ", ".join(self.allowed) or "none (final state)"
+        super().__init__(
+            f"A {kind} in state '{current}' cannot move to '{requested}'. Allowed next states: {allowed_text}."
+        )
+
+
+class RuleViolation(DomainError):
+    """Input that is well-formed but breaks a business rule; `field` names the culprit."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)

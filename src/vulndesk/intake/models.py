@@ -1,0 +1,118 @@
+"""A researcher's report, as received, and the states it moves through."""
+
+import re
+from typing import TYPE_CHECKING, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from vulndesk.catalog.models import Product
+from vulndesk.core.models import StatefulModel
+from vulndesk.core.permissions import Permission, is_staff_role
+from vulndesk.core.taxonomy import ImpactType
+
+if TYPE_CHECKING:
+    from vulndesk.accounts.models import User
+
+CWE_PATTERN = re.compile(r"^CWE-[1-9][0-9]{0,5}$")
+
+
+def validate_cwe(value: str) -> None:
+    if value and not CWE_PATTERN.match(value):
+        raise ValidationError(f"{value!r} is not a CWE id; write it like CWE-79.")
+
+
+class Report(StatefulModel):
+    class State(models.TextChoices):
+        NEW = "new", "New"
+        TRIAGING = "triaging", "Triaging"
+        NEEDS_INFO = "needs_info", "Needs info"
+        VALIDATING = "validating", "Validating"
+        CONFIRMED = "confirmed", "Confirmed"
+        FIXED = "fixed", "Fixed and published"
+        DUPLICATE = "duplicate", "Duplicate"
+        NOT_REPRODUCIBLE = "not_reproducible", "Not reproducible"
+        NOT_VULNERABILITY = "not_vulnerability", "Not a vulnerability"
+        OUT_OF_SCOPE = "out_of_scope", "Out of scope"
+        WONT_FIX = "wont_fix", "Won't fix"
+        SPAM = "spam", "Spam"
+
+    S = State
+    CLOSED_STATES: ClassVar[frozenset[str]] = frozenset(
+        {S.DUPLICATE, S.NOT_REPRODUCIBLE, S.NOT_VULNERABILITY, S.OUT_OF_SCOPE, S.WONT_FIX, S.SPAM}
+    )
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        S.NEW: frozenset({S.TRIAGING, S.DUPLICATE, S.SPAM, S.OUT_OF_SCOPE}),
+        S.TRIAGING: frozenset({S.NEEDS_INFO, S.VALIDATING} | CLOSED_STATES),
+        S.NEEDS_INFO: frozenset({S.TRIAGING, S.VALIDATING} | CLOSED_STATES),
+        S.VALIDATING: frozenset({S.CONFIRMED, S.NEEDS_INFO} | CLOSED_STATES),
+        # Confirmed reports leave only through publication (fixed) or a servicing decision.
+        S.CONFIRMED: frozenset({S.FIXED, S.WONT_FIX, S.DUPLICATE}),
+        S.FIXED: frozenset(),
+        # A closed report can be reopened into triage when new information arrives.
+        S.DUPLICATE: frozenset({S.TRIAGING}),
+        S.NOT_REPRODUCIBLE: frozenset({S.TRIAGING}),
+        S.NOT_VULNERABILITY: frozenset({S.TRIAGING}),
+        S.OUT_OF_SCOPE: frozenset({S.TRIAGING}),
+        S.WONT_FIX: frozenset({S.TRIAGING}),
+        S.SPAM: frozenset(),
+    }
+    # What the researcher is shown; internal detail (validating vs triaging) stays internal.
+    RESEARCHER_STATUS: ClassVar[dict[str, str]] = {
+        S.NEW: "Received",
+        S.TRIAGING: "Under review",
+        S.NEEDS_INFO: "Waiting for your reply",
+        S.VALIDATING: "Under review",
+        S.CONFIRMED: "Confirmed: fix in progress",
+        S.FIXED: "Fixed and published",
+        S.DUPLICATE: "Closed: duplicate of an earlier report",
+        S.NOT_REPRODUCIBLE: "Closed: could not reproduce",
+        S.NOT_VULNERABILITY: "Closed: not a vulnerability",
+        S.OUT_OF_SCOPE: "Closed: out of scope",
+        S.WONT_FIX: "Closed: will not be fixed in a security update",
+        S.SPAM: "Closed",
+    }
+    audit_resource = "report"
+
+    researcher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports")
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
+    product_other = models.CharField(
+        max_length=200, blank=True, help_text="The product as the researcher named it, when not in the catalog."
+    )
+    affected_versions = models.CharField(max_length=300, blank=True, help_text="As the researcher gave them.")
+    impact_type = models.CharField(max_length=16, choices=ImpactType.choices, blank=True)
+    cwe = models.CharField(max_length=12, blank=True, validators=[validate_cwe])
+    suggested_cvss_vector = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=32, choices=State.choices, default=State.NEW)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "product", "created_at"], name="report_queue_idx"),
+            models.Index(fields=["researcher", "created_at"], name="report_researcher_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"VD-R{self.pk} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"VD-R{self.pk}"
+
+    @property
+    def researcher_status(self) -> str:
+        return self.RESEARCHER_STATUS[self.state]
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in self.CLOSED_STATES or self.state == self.State.FIXED
+
+    def permits(self, user: "User", permission: Permission) -> bool:
+        # Staff roles that hold a report permission see every report; a researcher only their own.
+        return is_staff_role(user) or self.researcher_id == user.pk

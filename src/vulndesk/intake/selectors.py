@@ -1,0 +1,51 @@
+"""Reading reports, always through the caller's permissions."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from vulndesk.accounts.models import User
+from vulndesk.core.permissions import Permission, can, is_staff_role
+from vulndesk.intake.models import Report
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    state: str | None = None
+    product: str | None = None  # product slug
+    researcher_id: int | None = None
+    search: str | None = None
+
+
+SORTS = {"age": "created_at", "-age": "-created_at", "updated": "-updated_at", "title": "title"}
+
+
+def list_reports_for_user(user: User, filters: ReportFilters | None = None, *, sort: str = "-age") -> QuerySet[Report]:
+    """Reports `user` may see: staff with report access see all, a researcher only their own."""
+    if not can(user, Permission.REPORT_VIEW):
+        return Report.objects.none()
+    reports = Report.objects.select_related("product", "researcher")
+    if not is_staff_role(user):
+        reports = reports.filter(researcher=user)
+    filters = filters or ReportFilters()
+    if filters.state:
+        reports = reports.filter(state=filters.state)
+    if filters.product:
+        reports = reports.filter(product__slug=filters.product)
+    if filters.researcher_id is not None:
+        reports = reports.filter(researcher_id=filters.researcher_id)
+    if filters.search:
+        reports = reports.filter(title__icontains=filters.search)
+    return reports.order_by(SORTS.get(sort, "-created_at"), "-id")
+
+
+def get_report_for_user(user: User, report_id: int, *, need: Permission = Permission.REPORT_VIEW) -> Report:
+    """The report if `user` holds `need` on it, else Http404.
+
+    404 rather than 403: a report's existence is itself confidential.
+    """
+    report = Report.objects.select_related("product", "researcher").filter(pk=report_id).first()
+    if report is None or not can(user, need, report):
+        raise Http404("No such report.")
+    return report

@@ -1,0 +1,49 @@
+"""Vulnerabilities: what a case fixes, identified by CVE and rated for risk."""
+
+import re
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from vulndesk.core.models import TimestampedModel
+from vulndesk.core.permissions import Permission, is_staff_role
+from vulndesk.core.taxonomy import ImpactType, Severity
+from vulndesk.triage.models import Case
+
+if TYPE_CHECKING:
+    from vulndesk.accounts.models import User
+
+CVE_PATTERN = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,19}$")
+
+
+def validate_cve_id(value: str) -> None:
+    if not CVE_PATTERN.match(value):
+        raise ValidationError(f"{value!r} is not a CVE id; write it like CVE-2026-12345.")
+
+
+class Vulnerability(TimestampedModel):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="vulnerabilities")
+    cve_id = models.CharField(max_length=32, unique=True, null=True, blank=True, validators=[validate_cve_id])
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    impact_type = models.CharField(max_length=16, choices=ImpactType.choices)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    cwe = models.CharField(max_length=12, blank=True)
+    cvss_vector = models.CharField(max_length=200, blank=True)
+    cvss_version = models.CharField(max_length=8, blank=True)
+    cvss_score = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "vulnerabilities"
+
+    def __str__(self) -> str:
+        return f"{self.cve_id or f'VD-V{self.pk}'} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return self.cve_id or f"VD-V{self.pk}"
+
+    def permits(self, user: "User", permission: Permission) -> bool:
+        return is_staff_role(user)

@@ -1,0 +1,24 @@
+from django.db.models import QuerySet
+from django.http import Http404
+
+from vulndesk.accounts.models import User
+from vulndesk.core.permissions import Permission, can
+from vulndesk.scoring.models import Vulnerability
+
+
+def list_vulnerabilities_for_user(user: User, *, case_id: int | None = None) -> QuerySet[Vulnerability]:
+    if not can(user, Permission.VULNERABILITY_VIEW):
+        return Vulnerability.objects.none()
+    vulnerabilities = Vulnerability.objects.select_related("case")
+    if case_id is not None:
+        vulnerabilities = vulnerabilities.filter(case_id=case_id)
+    return vulnerabilities
+
+
+def get_vulnerability_for_user(
+    user: User, vulnerability_id: int, *, need: Permission = Permission.VULNERABILITY_VIEW
+) -> Vulnerability:
+    vulnerability = Vulnerability.objects.select_related("case").filter(pk=vulnerability_id).first()
+    if vulnerability is None or not can(user, need, vulnerability):
+        raise Http404("No such vulnerability.")
+    return vulnerability
