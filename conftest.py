@@ -3,7 +3,6 @@
 import os
 
 import pytest
-
 from pytest_django.fixtures import Settings
 
 from vulndesk.accounts.models import User
@@ -26,38 +25,38 @@ def _tasks_run_immediately(settings: Settings) -> None:
 @pytest.fixture
 def researcher(db: None) -> User:
     """External researcher; sees only their own reports."""
-    return UserFactory(role=Role.RESEARCHER, email="researcher@example.test")
+    return UserFactory.create(role=Role.RESEARCHER, email="researcher@example.test")
 
 
 @pytest.fixture
 def outsider(db: None) -> User:
     """Another researcher: must see nothing of `researcher`'s."""
-    return UserFactory(role=Role.RESEARCHER, email="outsider@example.test")
+    return UserFactory.create(role=Role.RESEARCHER, email="outsider@example.test")
 
 
 @pytest.fixture
 def analyst(db: None) -> User:
-    return UserFactory(role=Role.ANALYST, email="analyst@example.test")
+    return UserFactory.create(role=Role.ANALYST, email="analyst@example.test")
 
 
 @pytest.fixture
 def engineer(db: None) -> User:
-    return UserFactory(role=Role.ENGINEER, email="engineer@example.test")
+    return UserFactory.create(role=Role.ENGINEER, email="engineer@example.test")
 
 
 @pytest.fixture
 def release_manager(db: None) -> User:
-    return UserFactory(role=Role.RELEASE_MANAGER, email="release.manager@example.test")
+    return UserFactory.create(role=Role.RELEASE_MANAGER, email="release.manager@example.test")
 
 
 @pytest.fixture
 def coordinator(db: None) -> User:
-    return UserFactory(role=Role.COORDINATOR, email="coordinator@example.test")
+    return UserFactory.create(role=Role.COORDINATOR, email="coordinator@example.test")
 
 
 @pytest.fixture
 def admin_user(db: None) -> User:
-    return UserFactory(role=Role.ADMIN, email="admin@example.test")
+    return UserFactory.create(role=Role.ADMIN, email="admin@example.test")
 
 
 def pytest_report_header() -> str:

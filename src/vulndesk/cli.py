@@ -10,6 +10,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vulndesk.config.settings")
-    from django.core.management import execute_from_command_line
+    # Imported after DJANGO_SETTINGS_MODULE is set, which Django reads at import time.
+    from django.core.management import execute_from_command_line  # noqa: PLC0415
 
     execute_from_command_line(["vulndesk", *(sys.argv[1:] if argv is None else argv)])

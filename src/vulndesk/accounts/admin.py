@@ -5,7 +5,8 @@ from vulndesk.accounts.models import ApiToken, User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+# django-stubs bounds UserAdmin to AbstractUser; ours is an email-login AbstractBaseUser.
+class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
     ordering = ["email"]
     list_display = ["email", "display_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
@@ -16,7 +17,7 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]})]
-    filter_horizontal: list[str] = []
+    filter_horizontal = ()
 
 
 @admin.register(ApiToken)

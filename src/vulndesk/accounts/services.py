@@ -15,7 +15,7 @@ from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Role
 from vulndesk.core.services import record_event
 
-TOKEN_PREFIX = "vd_"
+TOKEN_PREFIX = "vd_"  # noqa: S105 -- a public marker, not a secret
 # Don't write last_used_at on every call: once a minute is precise enough and spares the database.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -27,9 +27,7 @@ class IssuedToken:
 
 
 @transaction.atomic
-def create_user(
-    *, email: str, role: Role, password: str | None, actor: User | None, display_name: str = ""
-) -> User:
+def create_user(*, email: str, role: Role, password: str | None, actor: User | None, display_name: str = "") -> User:
     """Create an account; `password=None` leaves it unusable until a reset."""
     email = email.strip().lower()
     try:

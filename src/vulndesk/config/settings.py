@@ -159,7 +159,9 @@ ORGANIZATION_NAME = env_str("VULNDESK_ORGANIZATION_NAME", "Example Corp PSIRT")
 
 EMAIL_BACKEND = env_str(
     "VULNDESK_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if IS_PRODUCTION else "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if IS_PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
 EMAIL_HOST = env_str("VULNDESK_EMAIL_HOST", "localhost")
@@ -182,6 +184,10 @@ if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("VULNDESK_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading is a near-permanent commitment for the whole domain: the operator opts in.
+    SECURE_HSTS_PRELOAD = env_bool("VULNDESK_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = [BASE_URL]
 

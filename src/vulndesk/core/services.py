@@ -56,15 +56,13 @@ def enter_initial_state(obj: StatefulModel, *, actor: User | None, reason: str =
 
 
 @transaction.atomic
-def change_state(
-    obj: M, to: str, *, actor: User | None, reason: str = "", changes: dict[str, Any] | None = None
-) -> M:
+def change_state(obj: M, to: str, *, actor: User | None, reason: str = "", changes: dict[str, Any] | None = None) -> M:
     """Move `obj` to state `to`, with optional other field `changes`, or raise InvalidTransition.
 
     The row is locked first, so two people acting at once cannot both move it from the same
     state. History and audit are written in the same transaction: all or nothing.
     """
-    locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+    locked: M = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     locked.check_transition(to)
     now = timezone.now()
     before = {"state": locked.state} | {field: getattr(locked, field) for field in changes or {}}

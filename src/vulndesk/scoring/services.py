@@ -33,7 +33,9 @@ def _validated_fields(details: VulnerabilityDetails, *, exclude_pk: int | None =
     if details.impact_type not in ImpactType.values:
         raise RuleViolation(f"Unknown impact type {details.impact_type!r}.", field="impact_type")
     if details.severity not in Severity.values:
-        raise RuleViolation(f"Unknown severity {details.severity!r}; use critical, important, moderate or low.", field="severity")
+        raise RuleViolation(
+            f"Unknown severity {details.severity!r}; use critical, important, moderate or low.", field="severity"
+        )
     cve_id = (details.cve_id or "").strip().upper() or None
     cwe = details.cwe.strip().upper()
     try:
@@ -45,7 +47,10 @@ def _validated_fields(details: VulnerabilityDetails, *, exclude_pk: int | None =
         validate_cwe(cwe)
     except ValidationError as error:
         raise RuleViolation(error.messages[0], field="cwe") from None
-    if cve_id and Vulnerability.objects.filter(cve_id=cve_id).exclude(pk=exclude_pk).exists():
+    same_cve = Vulnerability.objects.filter(cve_id=cve_id)
+    if exclude_pk is not None:
+        same_cve = same_cve.exclude(pk=exclude_pk)
+    if cve_id and same_cve.exists():
         raise RuleViolation(f"{cve_id} is already recorded for another vulnerability.", field="cve_id")
     values: dict[str, Any] = {
         "title": details.title.strip(),
@@ -99,4 +104,3 @@ def update_vulnerability(
     vulnerability.save()
     record_event(vulnerability, tag="vulnerability:updated", actor=actor, changes=changes, rationale=rationale)
     return vulnerability
-

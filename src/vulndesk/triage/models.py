@@ -41,7 +41,9 @@ class Case(StatefulModel):
         help_text="The coordinator who drives the case to disclosure.",
     )
     teams = models.ManyToManyField(Team, blank=True, related_name="cases")
-    reports = models.ManyToManyField(Report, through="CaseReport", related_name="cases")
+    reports: "models.ManyToManyField[Report, CaseReport]" = models.ManyToManyField(
+        Report, through="CaseReport", related_name="cases"
+    )
     state = models.CharField(max_length=32, choices=State.choices, default=State.OPEN)
     crosses_security_boundary = models.BooleanField(null=True, blank=True)
     meets_servicing_bar = models.BooleanField(

@@ -1,4 +1,7 @@
-"""factory_boy factories for the whole domain; tests build data only through these."""
+"""factory_boy factories for the whole domain; tests build data only through these.
+
+Call `XFactory.create(...)`, which mypy types as the model, rather than `XFactory(...)`.
+"""
 
 import datetime as dt
 from typing import Any
@@ -21,7 +24,7 @@ from vulndesk.triage.models import Case
 TEST_PASSWORD = "correct horse battery staple"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -37,7 +40,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             instance.save()
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
     class Meta:
         model = Team
         django_get_or_create = ("slug",)
@@ -46,7 +49,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"team-{n}")
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+class ProductFactory(factory.django.DjangoModelFactory[Product]):
     class Meta:
         model = Product
 
@@ -56,7 +59,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     owning_team = factory.SubFactory(TeamFactory)
 
 
-class ProductVersionFactory(factory.django.DjangoModelFactory):
+class ProductVersionFactory(factory.django.DjangoModelFactory[ProductVersion]):
     class Meta:
         model = ProductVersion
 
@@ -64,7 +67,7 @@ class ProductVersionFactory(factory.django.DjangoModelFactory):
     version = factory.Sequence(lambda n: f"{n}.0")
 
 
-class ReportFactory(factory.django.DjangoModelFactory):
+class ReportFactory(factory.django.DjangoModelFactory[Report]):
     class Meta:
         model = Report
 
@@ -76,14 +79,14 @@ class ReportFactory(factory.django.DjangoModelFactory):
     state = Report.State.NEW
 
 
-class CaseFactory(factory.django.DjangoModelFactory):
+class CaseFactory(factory.django.DjangoModelFactory[Case]):
     class Meta:
         model = Case
 
     title = factory.Sequence(lambda n: f"Case {n}")
 
 
-class VulnerabilityFactory(factory.django.DjangoModelFactory):
+class VulnerabilityFactory(factory.django.DjangoModelFactory[Vulnerability]):
     class Meta:
         model = Vulnerability
 
@@ -97,7 +100,7 @@ class VulnerabilityFactory(factory.django.DjangoModelFactory):
     cvss_score = "9.8"
 
 
-class ReleaseFactory(factory.django.DjangoModelFactory):
+class ReleaseFactory(factory.django.DjangoModelFactory[Release]):
     class Meta:
         model = Release
 
@@ -106,7 +109,7 @@ class ReleaseFactory(factory.django.DjangoModelFactory):
     kind = Release.Kind.SCHEDULED
 
 
-class FixFactory(factory.django.DjangoModelFactory):
+class FixFactory(factory.django.DjangoModelFactory[Fix]):
     class Meta:
         model = Fix
 
@@ -115,7 +118,7 @@ class FixFactory(factory.django.DjangoModelFactory):
     team = factory.LazyAttribute(lambda fix: fix.product_version.product.owning_team)
 
 
-class AdvisoryFactory(factory.django.DjangoModelFactory):
+class AdvisoryFactory(factory.django.DjangoModelFactory[Advisory]):
     class Meta:
         model = Advisory
 
@@ -124,7 +127,7 @@ class AdvisoryFactory(factory.django.DjangoModelFactory):
     summary = "Security update for a remote code execution vulnerability."
 
     @factory.post_generation
-    def vulnerabilities(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+    def vulnerabilities(self: Advisory, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create and extracted:
             self.vulnerabilities.set(extracted)
 

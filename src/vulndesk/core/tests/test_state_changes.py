@@ -16,7 +16,7 @@ def _intervals(report: Report) -> list[StateInterval]:
 
 
 def test_state_change_closes_the_old_interval_and_opens_a_new_one(analyst: User) -> None:
-    report = ReportFactory()
+    report = ReportFactory.create()
     enter_initial_state(report, actor=report.researcher)
 
     change_state(report, Report.State.TRIAGING, actor=analyst, reason="Looking at it")
@@ -29,7 +29,7 @@ def test_state_change_closes_the_old_interval_and_opens_a_new_one(analyst: User)
 
 
 def test_state_change_is_audited_with_before_and_after(analyst: User) -> None:
-    report = ReportFactory()
+    report = ReportFactory.create()
 
     change_state(report, Report.State.TRIAGING, actor=analyst, reason="Looking at it")
 
@@ -40,7 +40,7 @@ def test_state_change_is_audited_with_before_and_after(analyst: User) -> None:
 
 
 def test_illegal_transition_raises_and_saves_nothing(analyst: User) -> None:
-    report = ReportFactory()
+    report = ReportFactory.create()
 
     with pytest.raises(InvalidTransition) as raised:
         change_state(report, Report.State.FIXED, actor=analyst)
@@ -52,7 +52,7 @@ def test_illegal_transition_raises_and_saves_nothing(analyst: User) -> None:
 
 
 def test_audit_events_cannot_be_changed_or_deleted(analyst: User) -> None:
-    report = ReportFactory()
+    report = ReportFactory.create()
     change_state(report, Report.State.TRIAGING, actor=analyst)
     event = AuditEvent.objects.get()
 

@@ -36,7 +36,9 @@ class Command(BaseCommand):
         elif options["action"] == "revoke":
             matches = list(ApiToken.objects.filter(prefix=options["prefix"], revoked_at__isnull=True))
             if len(matches) != 1:
-                raise CommandError(f"{len(matches)} active tokens have the prefix {options['prefix']!r}; need exactly 1.")
+                raise CommandError(
+                    f"{len(matches)} active tokens have the prefix {options['prefix']!r}; need exactly 1."
+                )
             revoke_token(matches[0], actor=None)
             self.stdout.write(f"Revoked {matches[0]}.")
         else:

@@ -37,6 +37,6 @@ class Command(BaseCommand):
             )
         except RuleViolation as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(f"Created {user.email} ({user.get_role_display()}).")  # type: ignore[attr-defined]
+        self.stdout.write(f"Created {user.email} ({user.get_role_display()}).")
         if generated:
             self.stdout.write(f"Password: {password}")
