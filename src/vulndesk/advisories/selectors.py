@@ -28,7 +28,12 @@ def list_advisories_for_user(user: User | None, *, state: str | None = None) -> 
 
 def get_advisory_for_user(user: User | None, identifier: str) -> Advisory:
     """A published advisory for anyone; an unpublished one only for staff who may see drafts."""
-    advisory = Advisory.objects.select_related("release").prefetch_related(_VULNERABILITIES).filter(identifier=identifier).first()
+    advisory = (
+        Advisory.objects.select_related("release")
+        .prefetch_related(_VULNERABILITIES)
+        .filter(identifier=identifier)
+        .first()
+    )
     if advisory is None:
         raise Http404("No such advisory.")
     if not advisory.is_published and (user is None or not can(user, Permission.ADVISORY_VIEW_DRAFT, advisory)):

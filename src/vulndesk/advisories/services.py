@@ -18,7 +18,10 @@ from vulndesk.triage.services import mark_case_published
 def next_advisory_identifier(year: int) -> str:
     prefix = f"VDSA-{year}-"
     last = (
-        Advisory.objects.filter(identifier__startswith=prefix).order_by("-identifier").values_list("identifier", flat=True).first()
+        Advisory.objects.filter(identifier__startswith=prefix)
+        .order_by("-identifier")
+        .values_list("identifier", flat=True)
+        .first()
     )
     number = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{number:04d}"
@@ -72,7 +75,7 @@ def publish_advisory(advisory: Advisory, *, actor: User, reason: str = "") -> Ad
     release = advisory.release
     if release is not None and release.state != Release.State.RELEASED:
         raise RuleViolation(
-            f"The advisory ships with {release.name}, which is {release.get_state_display().lower()}; "  # type: ignore[attr-defined]
+            f"The advisory ships with {release.name}, which is {release.get_state_display().lower()}; "
             "release it first.",
             field="to",
         )

@@ -87,9 +87,7 @@ class Report(StatefulModel):
     cwe = models.CharField(max_length=12, blank=True, validators=[validate_cwe])
     suggested_cvss_vector = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=32, choices=State.choices, default=State.NEW)
-    duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
-    )
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -42,7 +42,7 @@ def transition_release(release: Release, to: str, *, actor: User, reason: str = 
     fixes = list(Fix.objects.select_related("vulnerability", "product_version__product").filter(target_release=release))
     not_ready = [fix for fix in fixes if fix.state not in {Fix.State.READY, Fix.State.RELEASED}]
     if not_ready:
-        names = "; ".join(f"{fix} is {fix.get_state_display().lower()}" for fix in not_ready[:10])  # type: ignore[attr-defined]
+        names = "; ".join(f"{fix} is {fix.get_state_display().lower()}" for fix in not_ready[:10])
         raise RuleViolation(f"The release is not ready: {names}.", field="to")
     release = change_state(release, to, actor=actor, reason=reason, changes={"released_at": timezone.now()})
     for fix in fixes:
