@@ -121,6 +121,7 @@ class FixFactory(factory.django.DjangoModelFactory[Fix]):
 class AdvisoryFactory(factory.django.DjangoModelFactory[Advisory]):
     class Meta:
         model = Advisory
+        skip_postgeneration_save = True
 
     identifier = factory.Sequence(lambda n: f"VDSA-2026-{n + 1:04d}")
     title = factory.Sequence(lambda n: f"Advisory {n}")
