@@ -66,6 +66,8 @@ class Command(BaseCommand):
             "--threads=4",
             "--access-logfile=-",
             "--graceful-timeout=10",
+            # The control socket lives in $HOME and would clash between two instances.
+            "--no-control-socket",
         ]
         return subprocess.Popen(command)
 
