@@ -1,12 +1,14 @@
 """Role fixtures shared by every test: name the person, not their permissions."""
 
 import os
+from collections.abc import Callable
 
 import pytest
 from pytest_django.fixtures import Settings
 
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Role
+from vulndesk.core.tests.api_client import ApiClient
 from vulndesk.core.tests.factories import UserFactory
 
 
@@ -20,6 +22,13 @@ def _tasks_run_immediately(settings: Settings) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _static_files_found_at_request_time(settings: Settings) -> None:
+    # Without collectstatic, WhiteNoise warns that STATIC_ROOT is missing on the first request,
+    # and warnings are errors here; autorefresh looks files up per request instead, as in development.
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.fixture
@@ -57,6 +66,12 @@ def coordinator(db: None) -> User:
 @pytest.fixture
 def admin_user(db: None) -> User:
     return UserFactory.create(role=Role.ADMIN, email="admin@example.test")
+
+
+@pytest.fixture
+def api(db: None) -> Callable[[User | None], ApiClient]:
+    """`api(analyst).get("/reports")` calls /api/v1 with a bearer token of analyst's; `api(None)` anonymously."""
+    return ApiClient
 
 
 def pytest_report_header() -> str:

@@ -1,0 +1,124 @@
+"""API shapes of reports: what a researcher sends, what they see back, and the staff view.
+
+A researcher's view leaves out everything internal (state, duplicate links, who else reported),
+so the two output schemas are separate classes rather than one with optional fields; their
+`view` field ("researcher" or "staff") says which one a response carries.
+"""
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+from pydantic import WithJsonSchema
+
+from vulndesk.core.api import Page, PageParams
+from vulndesk.core.taxonomy import ImpactType
+from vulndesk.intake.models import Report
+
+# Inline enums: every model calls its enum `State`, and OpenAPI components are keyed by name.
+ReportState = Annotated[Report.State, WithJsonSchema({"type": "string", "enum": list(Report.State.values)})]
+ReportSort = Literal["age", "-age", "updated", "title"]
+
+
+class ReportIn(Schema):
+    title: str = Field(max_length=200)
+    description: str
+    product: str | None = Field(None, description="Catalog product slug; see GET /products.")
+    product_other: str = Field("", max_length=200, description="The product's name when it is not in the catalog.")
+    affected_versions: str = Field("", max_length=300)
+    impact_type: str = Field("", description=f"One of: {', '.join(ImpactType.values)}.")
+    cwe: str = Field("", description="e.g. CWE-79")
+    suggested_cvss_vector: str = Field("", description="e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+
+
+class ReportQuery(PageParams):
+    """GET /reports filters. The names are a contract: scripts (bench/) build these URLs."""
+
+    state: ReportState | None = None
+    product: str | None = Field(None, description="Product slug.")
+    sort: ReportSort = Field("-age", description="age: oldest first; -age: newest first; updated; title.")
+
+
+class ReportReceiptOut(Schema):
+    """What the researcher gets back on submission."""
+
+    id: int
+    reference: str
+    state: str
+    status: str = Field(alias="researcher_status")
+    title: str
+    created_at: dt.datetime
+
+
+def _shared_fields(report: Report) -> dict[str, Any]:
+    return {
+        "id": report.pk,
+        "reference": report.reference,
+        "title": report.title,
+        "description": report.description,
+        "product": report.product.slug if report.product else None,
+        "product_other": report.product_other,
+        "affected_versions": report.affected_versions,
+        "impact_type": report.impact_type,
+        "cwe": report.cwe,
+        "suggested_cvss_vector": report.suggested_cvss_vector,
+        "created_at": report.created_at,
+        "updated_at": report.updated_at,
+    }
+
+
+class _ReportFields(Schema):
+    id: int
+    reference: str
+    title: str
+    description: str
+    product: str | None = Field(description="Catalog product slug, or null when the researcher named another product.")
+    product_other: str
+    affected_versions: str
+    impact_type: str
+    cwe: str
+    suggested_cvss_vector: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ResearcherReportOut(_ReportFields):
+    """A researcher's own report as they may see it: a status phrase, no internal state."""
+
+    view: Literal["researcher"] = "researcher"
+    status: str = Field(description="e.g. 'Under review', 'Fixed and published'.")
+
+    @classmethod
+    def of(cls, report: Report) -> "ResearcherReportOut":
+        return cls(**_shared_fields(report), status=report.researcher_status)
+
+
+class ReportOut(_ReportFields):
+    """The staff view of a report."""
+
+    view: Literal["staff"] = "staff"
+    state: str
+    researcher_status: str
+    allowed_next_states: list[str]
+    researcher_id: int
+    duplicate_of_id: int | None
+
+    @classmethod
+    def of(cls, report: Report) -> "ReportOut":
+        return cls(
+            **_shared_fields(report),
+            state=report.state,
+            researcher_status=report.researcher_status,
+            allowed_next_states=sorted(report.allowed_next_states()),
+            researcher_id=report.researcher_id,
+            duplicate_of_id=report.duplicate_of_id,
+        )
+
+
+# Built field by field (`of`) rather than read through aliases: ninja validates a union
+# response again, and only plain fields survive that. `view` tells the two apart.
+AnyReportOut = Annotated[ReportOut | ResearcherReportOut, Field(discriminator="view")]
+
+
+class ReportPage(Page[AnyReportOut]):
+    pass

@@ -1,0 +1,94 @@
+"""Vulnerabilities of a case: identified by CVE, scored with CVSS."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from vulndesk.core.api import caller, paginate, problem_responses, require
+from vulndesk.core.permissions import Permission
+from vulndesk.scoring.models import Vulnerability
+from vulndesk.scoring.schemas import (
+    VulnerabilityIn,
+    VulnerabilityOut,
+    VulnerabilityPage,
+    VulnerabilityPatchIn,
+    VulnerabilityQuery,
+    VulnerabilityUpdateIn,
+)
+from vulndesk.scoring.selectors import get_vulnerability_for_user, list_vulnerabilities_for_user
+from vulndesk.scoring.services import VulnerabilityDetails, create_vulnerability, update_vulnerability
+from vulndesk.triage.selectors import get_case_for_user
+
+router = Router(tags=["vulnerabilities"])
+
+
+@router.post(
+    "/cases/{case_id}/vulnerabilities",
+    response={201: VulnerabilityOut},
+    summary="Record a vulnerability in a case",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_vulnerability(request: HttpRequest, case_id: int, payload: VulnerabilityIn) -> Vulnerability:
+    user = caller(request)
+    case = get_case_for_user(user, case_id)
+    require(user, Permission.VULNERABILITY_MANAGE, case)
+    return create_vulnerability(case, VulnerabilityDetails(**payload.model_dump()), actor=user)
+
+
+@router.get(
+    "/vulnerabilities",
+    response=VulnerabilityPage,
+    summary="List vulnerabilities",
+    openapi_extra=problem_responses(401, 422),
+)
+def list_vulnerabilities(request: HttpRequest, query: Query[VulnerabilityQuery]) -> dict[str, Any]:
+    return paginate(list_vulnerabilities_for_user(caller(request), case_id=query.case_id), query)
+
+
+@router.get(
+    "/vulnerabilities/{vulnerability_id}",
+    response=VulnerabilityOut,
+    summary="Get a vulnerability",
+    openapi_extra=problem_responses(401, 404),
+)
+def get_vulnerability(request: HttpRequest, vulnerability_id: int) -> Vulnerability:
+    return get_vulnerability_for_user(caller(request), vulnerability_id)
+
+
+@router.put(
+    "/vulnerabilities/{vulnerability_id}",
+    response=VulnerabilityOut,
+    summary="Replace a vulnerability's details",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def put_vulnerability(request: HttpRequest, vulnerability_id: int, payload: VulnerabilityUpdateIn) -> Vulnerability:
+    user = caller(request)
+    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
+    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    details = VulnerabilityDetails(**payload.model_dump(exclude={"rationale"}))
+    return update_vulnerability(vulnerability, details, actor=user, rationale=payload.rationale)
+
+
+@router.patch(
+    "/vulnerabilities/{vulnerability_id}",
+    response=VulnerabilityOut,
+    summary="Change some of a vulnerability's details",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def patch_vulnerability(request: HttpRequest, vulnerability_id: int, payload: VulnerabilityPatchIn) -> Vulnerability:
+    user = caller(request)
+    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
+    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    current = {
+        "title": vulnerability.title,
+        "impact_type": vulnerability.impact_type,
+        "severity": vulnerability.severity,
+        "cve_id": vulnerability.cve_id,
+        "description": vulnerability.description,
+        "cwe": vulnerability.cwe,
+        "cvss_vector": vulnerability.cvss_vector,
+    }
+    changed = payload.model_dump(exclude={"rationale"}, exclude_unset=True)
+    details = VulnerabilityDetails(**(current | changed))
+    return update_vulnerability(vulnerability, details, actor=user, rationale=payload.rationale)

@@ -1,0 +1,71 @@
+"""API shapes of vulnerabilities and their CVSS scores."""
+
+import datetime as dt
+
+from ninja import Field, Schema
+from pydantic import field_validator
+
+from vulndesk.core.api import Page, PageParams
+from vulndesk.core.taxonomy import ImpactType, Severity
+
+
+class VulnerabilityIn(Schema):
+    """The full details; PUT replaces them all, the score is computed from `cvss_vector`."""
+
+    title: str = Field(max_length=200)
+    impact_type: str = Field(description=f"One of: {', '.join(ImpactType.values)}.")
+    severity: str = Field(description=f"One of: {', '.join(Severity.values)}.")
+    cve_id: str | None = Field(None, description="e.g. CVE-2026-12345")
+    description: str = ""
+    cwe: str = Field("", description="e.g. CWE-79")
+    cvss_vector: str = Field("", description="CVSS 3.x or 4.0 vector; empty for none.")
+
+
+class VulnerabilityUpdateIn(VulnerabilityIn):
+    rationale: str = Field("", description="Why it changed; recorded with old and new values.")
+
+
+class VulnerabilityPatchIn(Schema):
+    """Only the fields sent change. A null is refused, except for `cve_id` (it removes the id)."""
+
+    title: str | None = Field(None, max_length=200)
+    impact_type: str | None = None
+    severity: str | None = None
+    cve_id: str | None = None
+    description: str | None = None
+    cwe: str | None = None
+    cvss_vector: str | None = None
+    rationale: str = Field("", description="Why it changed; recorded with old and new values.")
+
+    # None is how an omitted field looks; a null actually sent for these is a mistake to report.
+    @field_validator("title", "impact_type", "severity", "description", "cwe", "cvss_vector", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null; leave the field out to keep its value")
+        return value
+
+
+class VulnerabilityQuery(PageParams):
+    case_id: int | None = None
+
+
+class VulnerabilityOut(Schema):
+    id: int
+    reference: str
+    case_id: int
+    cve_id: str | None
+    title: str
+    description: str
+    impact_type: str
+    severity: str
+    cwe: str
+    cvss_vector: str
+    cvss_version: str
+    cvss_score: float | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class VulnerabilityPage(Page[VulnerabilityOut]):
+    pass

@@ -1,0 +1,109 @@
+"""Triage: moving reports through their states, and cases grouping confirmed reports."""
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from vulndesk.accounts.models import User
+from vulndesk.core.api import caller, paginate, problem_responses, referenced, require
+from vulndesk.core.permissions import Permission
+from vulndesk.intake.models import Report
+from vulndesk.intake.schemas import ReportOut
+from vulndesk.intake.selectors import get_report_for_user
+from vulndesk.triage.models import Case
+from vulndesk.triage.schemas import (
+    CaseDetailOut,
+    CaseIn,
+    CasePage,
+    CaseQuery,
+    CaseReportsIn,
+    CaseTransitionIn,
+    ReportTransitionIn,
+)
+from vulndesk.triage.selectors import get_case_for_user, list_cases_for_user
+from vulndesk.triage.services import add_report_to_case, create_case, transition_case, transition_report
+
+router = Router(tags=["triage"])
+
+
+@router.post(
+    "/reports/{report_id}/transitions",
+    response=ReportOut,
+    summary="Move a report to another state",
+    openapi_extra=problem_responses(401, 403, 404, 409, 422),
+)
+def post_report_transition(request: HttpRequest, report_id: int, payload: ReportTransitionIn) -> ReportOut:
+    """Triage, validate, confirm or close a report. 409 names the states it may move to."""
+    user = caller(request)
+    report = get_report_for_user(user, report_id)
+    require(user, Permission.REPORT_TRIAGE, report)
+    original = (
+        referenced("duplicate_of", get_report_for_user, user, payload.duplicate_of) if payload.duplicate_of else None
+    )
+    report = transition_report(report, payload.to, actor=user, reason=payload.reason, duplicate_of=original)
+    return ReportOut.of(report)
+
+
+@router.post(
+    "/cases",
+    response={201: CaseDetailOut},
+    summary="Open a case from confirmed reports",
+    openapi_extra=problem_responses(401, 403, 422),
+)
+def post_case(request: HttpRequest, payload: CaseIn) -> Case:
+    user = caller(request)
+    require(user, Permission.CASE_MANAGE)
+    reports = [_report_in_body(user, report_id) for report_id in payload.report_ids]
+    return create_case(title=payload.title, summary=payload.summary, reports=reports, actor=user)
+
+
+@router.get("/cases", response=CasePage, summary="List cases", openapi_extra=problem_responses(401, 422))
+def list_cases(request: HttpRequest, query: Query[CaseQuery]) -> dict[str, Any]:
+    return paginate(list_cases_for_user(caller(request), state=query.state), query)
+
+
+@router.get(
+    "/cases/{case_id}",
+    response=CaseDetailOut,
+    summary="Get a case with its reports and vulnerabilities",
+    openapi_extra=problem_responses(401, 404),
+)
+def get_case(request: HttpRequest, case_id: int) -> Case:
+    return get_case_for_user(caller(request), case_id)
+
+
+@router.post(
+    "/cases/{case_id}/transitions",
+    response=CaseDetailOut,
+    summary="Move a case to another state",
+    openapi_extra=problem_responses(401, 403, 404, 409, 422),
+)
+def post_case_transition(request: HttpRequest, case_id: int, payload: CaseTransitionIn) -> Case:
+    user = caller(request)
+    case = get_case_for_user(user, case_id)
+    require(user, Permission.CASE_MANAGE, case)
+    return transition_case(case, payload.to, actor=user, reason=payload.reason)
+
+
+@router.post(
+    "/cases/{case_id}/reports",
+    response=CaseDetailOut,
+    summary="Add confirmed reports to a case",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_case_reports(request: HttpRequest, case_id: int, payload: CaseReportsIn) -> Case:
+    user = caller(request)
+    case = get_case_for_user(user, case_id)
+    require(user, Permission.CASE_MANAGE, case)
+    reports = [_report_in_body(user, report_id) for report_id in payload.report_ids]
+    with transaction.atomic():  # all or none, like create_case
+        for report in reports:
+            add_report_to_case(case, report, actor=user)
+    return case
+
+
+def _report_in_body(user: User, report_id: int) -> Report:
+    # Only "exists and visible" here; the service checks that it is confirmed and caseless.
+    return referenced("report_ids", get_report_for_user, user, report_id)
