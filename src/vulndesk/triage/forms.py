@@ -1,0 +1,84 @@
+"""Forms of the triage pages: the queue's filters and a report's state change."""
+
+import re
+from typing import Any, cast
+
+from django import forms
+from django.http import Http404
+
+from vulndesk.accounts.models import User
+from vulndesk.catalog.models import Product
+from vulndesk.intake.models import Report
+from vulndesk.intake.selectors import ReportFilters, get_report_for_user
+
+_REPORT_REFERENCE = re.compile(r"^(?:VD-R)?(\d{1,18})$", re.IGNORECASE)
+QUEUE_SORTS = [("-age", "Newest first"), ("age", "Oldest first"), ("updated", "Recently updated")]
+DEFAULT_SORT = "-age"
+
+
+class QueueFilterForm(forms.Form):
+    """GET filters of the queue. Invalid values are dropped rather than refused: it is only a view."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search titles")
+    state = forms.ChoiceField(required=False, choices=[("", "All states"), *Report.State.choices])
+    product = forms.ChoiceField(required=False)
+    sort = forms.ChoiceField(required=False, choices=QUEUE_SORTS, label="Sort")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One query, used both to render the options and to validate the choice.
+        products = Product.objects.order_by("name").values_list("slug", "name")
+        cast(forms.ChoiceField, self.fields["product"]).choices = [("", "All products"), *products]
+        self.fields["q"].widget.attrs.update({"type": "search", "accesskey": "s", "placeholder": "Words in the title"})
+
+    def report_filters(self) -> ReportFilters:
+        self.is_valid()  # cleaned_data then holds exactly the fields that are valid
+        data = self.cleaned_data
+        return ReportFilters(
+            state=data.get("state") or None, product=data.get("product") or None, search=data.get("q") or None
+        )
+
+    def sort_order(self) -> str:
+        self.is_valid()
+        return str(self.cleaned_data.get("sort") or DEFAULT_SORT)
+
+
+class ReportTransitionForm(forms.Form):
+    # A plain field with a select widget: a state that is known but no longer allowed (someone
+    # moved the report meanwhile) reaches the service, whose InvalidTransition says what is allowed.
+    to = forms.CharField(label="Move to", widget=forms.Select)
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Recorded in the report's history. Required when closing the report or asking the researcher for information.",
+    )
+    duplicate_of = forms.CharField(
+        required=False,
+        max_length=24,
+        label="Original report",
+        help_text="Only for Duplicate: the reference of the report this one duplicates, e.g. VD-R12.",
+    )
+
+    def __init__(self, *args: Any, report: Report, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        allowed = report.allowed_next_states()
+        self.fields["to"].widget.choices = [(state.value, state.label) for state in Report.State if state in allowed]
+
+    def clean_to(self) -> str:
+        to = str(self.cleaned_data["to"])
+        if to not in Report.State.values:
+            raise forms.ValidationError(f"{to!r} is not a report state.")
+        return to
+
+    def clean_duplicate_of(self) -> Report | None:
+        raw = str(self.cleaned_data["duplicate_of"]).strip()
+        if not raw:
+            return None
+        match = _REPORT_REFERENCE.match(raw)
+        if match is None:
+            raise forms.ValidationError("Write the original report's reference, e.g. VD-R12.")
+        try:
+            return get_report_for_user(self.user, int(match[1]))
+        except Http404:
+            raise forms.ValidationError(f"There is no report {raw}.") from None
