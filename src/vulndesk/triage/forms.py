@@ -19,7 +19,12 @@ DEFAULT_SORT = "-age"
 class QueueFilterForm(forms.Form):
     """GET filters of the queue. Invalid values are dropped rather than refused: it is only a view."""
 
-    q = forms.CharField(required=False, max_length=200, label="Search titles")
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search titles",
+        widget=forms.SearchInput(attrs={"accesskey": "s", "placeholder": "Words in the title"}),
+    )
     state = forms.ChoiceField(required=False, choices=[("", "All states"), *Report.State.choices])
     product = forms.ChoiceField(required=False)
     sort = forms.ChoiceField(required=False, choices=QUEUE_SORTS, label="Sort")
@@ -29,7 +34,6 @@ class QueueFilterForm(forms.Form):
         # One query, used both to render the options and to validate the choice.
         products = Product.objects.order_by("name").values_list("slug", "name")
         cast(forms.ChoiceField, self.fields["product"]).choices = [("", "All products"), *products]
-        self.fields["q"].widget.attrs.update({"type": "search", "accesskey": "s", "placeholder": "Words in the title"})
 
     def report_filters(self) -> ReportFilters:
         self.is_valid()  # cleaned_data then holds exactly the fields that are valid

@@ -3,11 +3,14 @@
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from vulndesk.accounts.models import User
+from vulndesk.core.portal import signed_in_user
 from vulndesk.core.tests.factories import TEST_PASSWORD
 from vulndesk.core.views import server_error
 
@@ -172,3 +175,11 @@ def test_500_page_renders_without_the_database() -> None:
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
     assert b"Example Corp PSIRT" in response.content
+
+
+def test_signed_in_user_refuses_an_anonymous_request() -> None:
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+
+    with pytest.raises(PermissionDenied):
+        signed_in_user(request)

@@ -164,7 +164,7 @@ def test_queue_search_box_has_a_label_and_an_access_key(client: Client, analyst:
     html = client.get(QUEUE).content.decode()
 
     assert '<label for="id_q">' in html
-    assert 'accesskey="s"' in html
+    assert '<input type="search" name="q" accesskey="s"' in html
     assert 'role="search"' in html
 
 
