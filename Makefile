@@ -6,6 +6,7 @@ PORT ?= 8000
 
 .PHONY: run test lint typecheck bench lock clean
 
+run: export VULNDESK_ORGANIZATION_NAME ?= Larkmoor Systems PSIRT
 run: $(VENV)/.installed-run
 	$(BIN)/vulndesk migrate --noinput -v 0
 	$(BIN)/vulndesk demo
