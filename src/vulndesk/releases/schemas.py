@@ -1,13 +1,14 @@
 """API shapes of releases."""
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
 from vulndesk.core.api import Page, PageParams
 from vulndesk.releases.models import Release
+from vulndesk.remediation.models import Fix
 
 # Inline: every model calls its enum `State`, and OpenAPI components are keyed by name.
 ReleaseState = Annotated[Release.State, WithJsonSchema({"type": "string", "enum": list(Release.State.values)})]
@@ -57,7 +58,7 @@ class ReleaseDetailOut(ReleaseOut):
     fixes: list[ReleaseFixOut] = Field(description="The fixes this release carries; all must be ready to ship it.")
 
     @staticmethod
-    def resolve_fixes(release: Release) -> list[Any]:
+    def resolve_fixes(release: Release) -> list[Fix]:
         return list(release.fixes.select_related("vulnerability", "product_version__product"))
 
 

@@ -1,13 +1,18 @@
 """The API's plumbing: OpenAPI document, authentication, problem+json errors, pagination."""
 
 import datetime as dt
+import json
 from collections.abc import Callable
 
-from django.test import Client
+import pytest
+from django.test import Client, RequestFactory
+from ninja.errors import AuthenticationError, HttpError
 from openapi_spec_validator import validate
 
 from vulndesk.accounts.models import User
 from vulndesk.accounts.services import issue_token, revoke_token
+from vulndesk.config.api import api as api_v1
+from vulndesk.core.api import caller
 from vulndesk.core.tests.api_client import ApiClient, problem_fields
 from vulndesk.core.tests.factories import ProductFactory, ReportFactory
 
@@ -183,3 +188,16 @@ def test_non_integer_path_id_is_422_naming_it(api: Api, analyst: User) -> None:
 
     assert response.status_code == 422
     assert problem_fields(response) == ["report_id"]
+
+
+def test_other_http_errors_are_problems_too(rf: RequestFactory) -> None:
+    response = api_v1.on_exception(rf.get("/api/v1/reports"), HttpError(429, "Slow down."))
+
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/problem+json"
+    assert json.loads(response.content)["title"] == "Too Many Requests"
+
+
+def test_caller_refuses_a_request_that_skipped_authentication(rf: RequestFactory) -> None:
+    with pytest.raises(AuthenticationError):
+        caller(rf.get("/api/v1/reports"))
