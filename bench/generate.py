@@ -1,0 +1,297 @@
+"""Volume data for benchmarks: many reports, fast, with realistic variety. Not for demos or tests of behaviour.
+
+The services are bypassed on purpose (they audit and notify one report at a time); rows go in
+with `bulk_create` in batches, each report with its current state interval. Text comes from the
+demo's vocabulary of products and flaw types, so titles and descriptions vary the way real ones
+do. Distributions are skewed like a real queue: most reports are closed, a few products get most
+reports, and open reports are recent.
+
+Import this module only after Django is set up.
+"""
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from vulndesk.accounts.models import User
+from vulndesk.catalog.models import Product, ProductVersion, Team
+from vulndesk.core.models import StateInterval
+from vulndesk.core.permissions import Role
+from vulndesk.demo.data import FLAWS, NOT_VULNERABILITIES, OUT_OF_SCOPE, PRODUCTS, SPAM, TEAMS, FlawSpec, NoteSpec
+from vulndesk.intake.models import Report
+
+BATCH_SIZE = 2_000
+EMAIL_DOMAIN = "bench.vulndesk.test"
+S = Report.State
+# Roughly a mature programme's queue: most reports closed, one in ten still open.
+STATE_WEIGHTS = {
+    S.NEW: 3,
+    S.TRIAGING: 4,
+    S.NEEDS_INFO: 3,
+    S.VALIDATING: 4,
+    S.CONFIRMED: 6,
+    S.FIXED: 25,
+    S.DUPLICATE: 12,
+    S.NOT_REPRODUCIBLE: 8,
+    S.NOT_VULNERABILITY: 18,
+    S.OUT_OF_SCOPE: 8,
+    S.WONT_FIX: 5,
+    S.SPAM: 4,
+}
+_OPEN = {S.NEW, S.TRIAGING, S.NEEDS_INFO, S.VALIDATING}
+_NOTES: dict[str, tuple[NoteSpec, ...]] = {
+    S.NOT_VULNERABILITY: NOT_VULNERABILITIES,
+    S.OUT_OF_SCOPE: OUT_OF_SCOPE,
+    S.SPAM: SPAM,
+}
+# More products than the demo has, so product filters range from busy to quiet ones.
+_EXTRA_PRODUCTS = (
+    ("Analytics Engine", "server"),
+    ("Backup Vault", "server"),
+    ("Build Agent", "native"),
+    ("Calendar", "web"),
+    ("Contact Centre", "web"),
+    ("Container Registry", "server"),
+    ("Data Gateway", "server"),
+    ("Device Manager", "native"),
+    ("Expense Tracker", "web"),
+    ("Field Service App", "native"),
+    ("Help Desk", "web"),
+    ("Key Vault", "server"),
+    ("Knowledge Base", "web"),
+    ("Load Balancer", "server"),
+    ("Meeting Rooms", "web"),
+    ("Mobile Authenticator", "native"),
+    ("Monitoring Console", "web"),
+    ("Notebook", "native"),
+    ("Payments API", "server"),
+    ("Project Boards", "web"),
+    ("Queue Service", "server"),
+    ("Screen Recorder", "native"),
+    ("Search Appliance", "server"),
+    ("Secure Gateway", "server"),
+    ("Spreadsheet Online", "web"),
+    ("Terminal", "native"),
+    ("Video Conferencing", "native"),
+    ("Wiki", "web"),
+)
+_GENERIC_COMPONENTS = {
+    "web": ("web UI", "REST API", "admin console", "export feature", "sharing dialog", "login page"),
+    "server": ("management API", "import service", "cluster protocol", "admin console", "audit log viewer"),
+    "native": ("installer", "auto-updater", "file parser", "local IPC service", "crash reporter"),
+}
+_ASIDES = (
+    "",
+    "I have not tested older versions.",
+    "A video of the proof of concept is available on request.",
+    "Found during an authorised engagement for a customer, who agreed to this report.",
+    "Please credit me in the advisory.",
+    "I plan to present this at a conference in six months and would like to coordinate the date.",
+    "This looks similar to an issue fixed last year, but the fix does not cover this path.",
+)
+
+
+@dataclass(frozen=True)
+class _ProductChoice:
+    pk: int
+    name: str
+    kind: str
+    components: tuple[str, ...]
+    versions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GeneratedReports:
+    reports: int
+    researchers: int
+    product_slugs: list[str]
+    seconds: float
+
+
+@contextmanager
+def _given_timestamps(*model_types: type[models.Model]) -> Iterator[None]:
+    """Let bulk_create keep the dates we give instead of stamping every row with "now".
+
+    Django applies auto_now/auto_now_add on insert; volume data needs dates spread over years.
+    The flags are restored afterwards, so only rows written inside this block are affected.
+    """
+    fields = [
+        field
+        for model in model_types
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.DateField) and (field.auto_now or field.auto_now_add)
+    ]
+    saved = [(field, field.auto_now, field.auto_now_add) for field in fields]
+    for field in fields:
+        field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, auto_now, auto_now_add in saved:
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
+
+
+def _catalog(product_count: int) -> list[_ProductChoice]:
+    """The demo's products plus generated ones, up to `product_count`; existing rows are reused."""
+    teams = [Team.objects.get_or_create(slug=team.slug, defaults={"name": team.name})[0] for team in TEAMS]
+    specs = [(p.slug, p.name, p.family, p.kind, p.components, tuple(v.version for v in p.versions)) for p in PRODUCTS]
+    for name, kind in _EXTRA_PRODUCTS:
+        slug = name.lower().replace(" ", "-")
+        specs.append((slug, f"Larkmoor {name}", kind.title(), kind, _GENERIC_COMPONENTS[kind], ("1.0", "2.0", "2.1")))
+    choices = []
+    for index, (slug, name, family, kind, components, versions) in enumerate(specs[:product_count]):
+        product, _ = Product.objects.get_or_create(
+            slug=slug, defaults={"name": name, "family": family, "owning_team": teams[index % len(teams)]}
+        )
+        for version in versions:
+            ProductVersion.objects.get_or_create(product=product, version=version)
+        choices.append(_ProductChoice(product.pk, name, kind, components, versions))
+    return choices
+
+
+def _researchers(count: int) -> list[int]:
+    existing = list(User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").values_list("pk", flat=True))
+    if len(existing) >= count:
+        return existing[:count]
+    # One unusable password hash for all: hashing 2,000 passwords would dominate the run.
+    unusable = make_password(None)
+    start = len(existing)
+    User.objects.bulk_create(
+        [
+            User(
+                email=f"researcher{n:05d}@{EMAIL_DOMAIN}",
+                display_name=f"Researcher {n:05d}",
+                role=Role.RESEARCHER,
+                password=unusable,
+            )
+            for n in range(start, count)
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    return list(User.objects.filter(email__endswith=f"@{EMAIL_DOMAIN}").values_list("pk", flat=True))
+
+
+class _Writer:
+    """Builds report rows: text, product, state and dates drawn from the seeded generator."""
+
+    def __init__(self, rng: random.Random, products: list[_ProductChoice], researchers: list[int]) -> None:
+        self.rng = rng
+        self.products = products
+        # A few products get most reports (weights fall off like a power law).
+        self.product_weights = [1 / (rank + 1) ** 0.8 for rank in range(len(products))]
+        self.researchers = researchers
+        self.states = list(STATE_WEIGHTS)
+        self.state_weights = list(STATE_WEIGHTS.values())
+        self.flaws_by_kind = {
+            kind: [flaw for flaw in FLAWS if kind in flaw.kinds] for kind in ("web", "server", "native")
+        }
+        self.now = timezone.now()
+        self.earlier: dict[int, list[int]] = {}  # product pk -> some report ids already written
+
+    def created_at(self, state: str) -> dt.datetime:
+        # Open reports are recent; closed ones reach back three years.
+        days = 60 if state in _OPEN else 180 if state == S.CONFIRMED else 3 * 365
+        return self.now - dt.timedelta(seconds=self.rng.uniform(600, days * 86_400))
+
+    def report(self) -> Report:
+        state = self.rng.choices(self.states, self.state_weights)[0]
+        product = self.rng.choices(self.products, self.product_weights)[0]
+        created_at = self.created_at(state)
+        updated_at = created_at + (self.now - created_at) * self.rng.random() * (0.1 if state in _OPEN else 1)
+        report = Report(
+            researcher_id=self.rng.choice(self.researchers),
+            product_id=product.pk,
+            state=state,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+        notes = _NOTES.get(state)
+        if notes and self.rng.random() < 0.5:
+            note = self.rng.choice(notes)
+            report.title, report.description = note.title, note.description
+            if note.product_other:
+                report.product_id, report.product_other = None, note.product_other
+            return report
+        self.describe(report, product, self.rng.choice(self.flaws_by_kind[product.kind]))
+        if state == S.DUPLICATE and self.earlier.get(product.pk):
+            report.duplicate_of_id = self.rng.choice(self.earlier[product.pk])
+        return report
+
+    def describe(self, report: Report, product: _ProductChoice, flaw: FlawSpec) -> None:
+        component = self.rng.choice(product.components)
+        version = self.rng.choice(product.versions)
+        values = {"component": component, "product": product.name, "version": version}
+        title = (flaw.alt_title if self.rng.random() < 0.4 else flaw.title).format(**values)
+        if self.rng.random() < 0.3:
+            title += self.rng.choice([f" in {version}", " (bypass of an earlier fix)", " via a crafted request"])
+        steps = "\n".join(f"{n}. {step.format(**values)}" for n, step in enumerate(flaw.steps, 1))
+        report.title = title[0].upper() + title[1:]
+        report.description = (
+            f"{flaw.summary.format(**values)}\n\nSteps to reproduce:\n{steps}\n\n"
+            f"Impact: {flaw.impact.format(**values)}\n\nTested on {product.name} {version}. {self.rng.choice(_ASIDES)}"
+        ).strip()
+        report.affected_versions = version
+        report.impact_type = flaw.impact_type
+        report.cwe = flaw.cwe
+        report.suggested_cvss_vector = flaw.cvss_vector if self.rng.random() < 0.4 else ""
+
+    def remember(self, reports: list[Report]) -> None:
+        for report in reports[:: max(1, len(reports) // 200)]:  # a sample is plenty to pick originals from
+            if report.product_id is not None:
+                self.earlier.setdefault(report.product_id, []).append(report.pk)
+
+
+def generate_reports(
+    count: int,
+    *,
+    seed: int = 42,
+    products: int = 40,
+    researchers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> GeneratedReports:
+    """Insert `count` reports (plus catalog and researchers as needed) and return what was made.
+
+    Deterministic for a given seed and database. Progress is reported about every 10%.
+    """
+    say = progress or (lambda _message: None)
+    started = timezone.now()
+    rng = random.Random(seed)
+    catalog = _catalog(products)
+    people = _researchers(researchers or max(20, count // 50))
+    writer = _Writer(rng, catalog, people)
+    report_type = ContentType.objects.get_for_model(Report)
+    written, next_report = 0, 10
+    with _given_timestamps(Report):
+        while written < count:
+            rows = [writer.report() for _ in range(min(BATCH_SIZE, count - written))]
+            with transaction.atomic():
+                Report.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+                # The open interval only: enough for "time in current state" queries.
+                StateInterval.objects.bulk_create(
+                    [
+                        StateInterval(
+                            target_type=report_type, target_id=row.pk, state=row.state, entered_at=row.updated_at
+                        )
+                        for row in rows
+                    ],
+                    batch_size=BATCH_SIZE,
+                )
+            writer.remember(rows)
+            written += len(rows)
+            if written * 100 >= next_report * count:
+                say(f"  {written * 100 // count:3d}%  {written:>9,} reports")
+                next_report = written * 100 // count // 10 * 10 + 10
+    seconds = (timezone.now() - started).total_seconds()
+    return GeneratedReports(
+        reports=written,
+        researchers=len(people),
+        product_slugs=list(Product.objects.filter(pk__in=[p.pk for p in catalog]).values_list("slug", flat=True)),
+        seconds=seconds,
+    )

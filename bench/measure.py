@@ -1,0 +1,179 @@
+"""One benchmark scenario, inside one process on one throwaway database (run.py starts it).
+
+Migrates, seeds the reports, then times the staff report list API in-process with Django's
+test client, the way an analyst's script would call it. Figures only: nothing here passes or fails.
+
+Import this module only after Django is set up.
+"""
+
+import json
+import math
+import platform
+import random
+import sqlite3
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.generate import generate_reports
+from vulndesk.accounts.services import create_user, issue_token
+from vulndesk.core.permissions import Role
+from vulndesk.intake.models import Report
+
+ENDPOINT = "/api/v1/reports"
+PAGE_SIZE = 50
+WARM_UP = 10
+# Which filter combinations the requests use, and in what share. The first is the analyst's
+# everyday view (one state of one product, oldest first); the rest vary it.
+SHAPES = (
+    ("state + product, sort=age", 0.50),
+    ("state only, sort=age", 0.15),
+    ("product only, sort=age", 0.15),
+    ("no filter, sort=age", 0.05),
+    ("state + product, other sorts", 0.10),
+    ("state only, pages 2-20", 0.05),
+)
+SORTS = ("-age", "updated", "title")
+
+
+@dataclass(frozen=True)
+class Sample:
+    shape: str
+    milliseconds: float
+    queries: int
+    status: int
+    matched: int
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile: the smallest value at or above `share` of the values."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered), math.ceil(share * len(ordered))) - 1)]
+
+
+def request_plan(rng: random.Random, products: list[str], count: int) -> list[tuple[str, dict[str, Any]]]:
+    """`count` requests over the shapes, in a shuffled but repeatable order."""
+    states = list(Report.State.values)
+    plan: list[tuple[str, dict[str, Any]]] = []
+    for shape, share in SHAPES:
+        for _ in range(max(1, round(count * share))):
+            params: dict[str, Any] = {"sort": "age", "page_size": PAGE_SIZE}
+            if shape.startswith("state"):
+                params["state"] = rng.choice(states)
+            if "product" in shape:
+                params["product"] = rng.choice(products)
+            if shape.endswith("other sorts"):
+                params["sort"] = rng.choice(SORTS)
+            if shape.endswith("pages 2-20"):
+                params["page"] = rng.randint(2, 20)
+            plan.append((shape, params))
+    rng.shuffle(plan)
+    return plan
+
+
+def _database_description() -> str:
+    if connection.vendor == "postgresql":
+        version = connection.pg_version  # type: ignore[attr-defined]  # set by the PostgreSQL backend
+        return f"PostgreSQL {version // 10_000}.{version % 10_000}"
+    return f"SQLite {sqlite3.sqlite_version}"
+
+
+def run(*, label: str, reports: int, requests: int, seed: int, result_path: Path) -> None:
+    print(f"\n=== {label}: {_database_description()}, Python {platform.python_version()} ===")
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    print(f"Migrated an empty database in {time.perf_counter() - started:.1f} s.")
+
+    print(f"Seeding {reports:,} reports (bulk inserts in batches)…")
+    generated = generate_reports(reports, seed=seed, progress=print)
+    print(
+        f"seconds to seed {generated.reports:,} reports: {generated.seconds:.1f} "
+        f"({generated.reports / generated.seconds:,.0f} reports/s, {len(generated.product_slugs)} products, "
+        f"{generated.researchers:,} researchers)"
+    )
+    if connection.vendor == "postgresql":
+        # A live database has planner statistics from autovacuum; a freshly loaded one not yet.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    analyst = create_user(email="bench.analyst@bench.vulndesk.test", role=Role.ANALYST, password=None, actor=None)
+    token = issue_token(analyst, name="bench", actor=None).secret
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    plan = request_plan(random.Random(seed), generated.product_slugs, requests)
+    for _shape, params in plan[:WARM_UP]:  # imports, URL resolver, connection: not what we measure
+        client.get(ENDPOINT, params)
+
+    print(f"Timing {len(plan)} requests of GET {ENDPOINT} as an analyst (bearer token, in-process client)…")
+    samples = []
+    for shape, params in plan:
+        with CaptureQueriesContext(connection) as queries:
+            began = time.perf_counter()
+            response = client.get(ENDPOINT, params)
+            elapsed = (time.perf_counter() - began) * 1000
+        matched = response.json().get("count", 0) if response.status_code == 200 else 0
+        samples.append(Sample(shape, elapsed, len(queries), response.status_code, matched))
+
+    failures = [sample for sample in samples if sample.status != 200]
+    if failures:
+        print(f"WARNING: {len(failures)} requests failed (first status {failures[0].status}); figures are suspect.")
+    rows = _table(samples)
+    overall = rows[-1]
+    summary = (
+        f"{label}: {generated.reports:,} reports seeded in {generated.seconds:.1f} s; "
+        f"GET {ENDPOINT} p50 {overall['p50_ms']:.1f} ms, p95 {overall['p95_ms']:.1f} ms, "
+        f"{overall['queries_median']} queries/request over {len(samples)} requests"
+    )
+    print(summary)
+    result = {
+        "label": label,
+        "database": _database_description(),
+        "reports": generated.reports,
+        "seed_seconds": round(generated.seconds, 2),
+        "requests": len(samples),
+        "failed_requests": len(failures),
+        "shapes": rows,
+        "summary": summary,
+        "samples": [asdict(sample) for sample in samples],
+    }
+    result_path.write_text(json.dumps(result, indent=1))
+
+
+def _table(samples: list[Sample]) -> list[dict[str, Any]]:
+    """Print the per-shape table and return its rows, the last one for all requests together."""
+    header = (
+        f"{'filters':32}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'queries':>9}{'matched (median)':>18}"
+    )
+    print(header)
+    print("-" * len(header))
+    rows = []
+    for shape in [*(name for name, _share in SHAPES), "all requests"]:
+        group = [sample for sample in samples if shape in {sample.shape, "all requests"}]
+        times = [sample.milliseconds for sample in group]
+        queries = sorted(sample.queries for sample in group)
+        row = {
+            "shape": shape,
+            "requests": len(group),
+            "p50_ms": round(percentile(times, 0.50), 2),
+            "p95_ms": round(percentile(times, 0.95), 2),
+            "max_ms": round(max(times), 2),
+            "queries_median": queries[len(queries) // 2],
+            "queries_max": queries[-1],
+            "matched_median": int(percentile([float(sample.matched) for sample in group], 0.50)),
+        }
+        rows.append(row)
+        spread = f"{row['queries_median']}" + (
+            f"-{row['queries_max']}" if row["queries_max"] != row["queries_median"] else ""
+        )
+        if shape == "all requests":
+            print("-" * len(header))
+        print(
+            f"{shape:32}{row['requests']:>9}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['max_ms']:>9.1f}"
+            f"{spread:>9}{row['matched_median']:>18,}"
+        )
+    return rows

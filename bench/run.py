@@ -1,0 +1,179 @@
+"""`make bench`: seed a throwaway database with many reports and time the report list API.
+
+    python bench/run.py                 # 100,000 reports, SQLite and (when configured) PostgreSQL
+    python bench/run.py --reports 20000 --requests 200
+    python bench/run.py --quick         # a smoke run: 2,000 reports, 60 requests
+    python bench/run.py --databases sqlite
+
+Each database runs in its own process, with DATABASE_URL and VULNDESK_DATA_DIR set before
+Django starts: SQLite in a temporary folder, PostgreSQL in a database of its own
+(`vulndesk_bench`, created on the server of VULNDESK_BENCH_DATABASE_URL, else
+VULNDESK_TEST_DATABASE_URL, and dropped afterwards). Prints figures; never passes or fails on them.
+The figures are also written to bench/results/ as JSON.
+"""
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+BENCH_DATABASE = "vulndesk_bench"
+POSTGRES_URL_VARIABLES = ("VULNDESK_BENCH_DATABASE_URL", "VULNDESK_TEST_DATABASE_URL")
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=100_000, help="Reports to seed (default 100,000).")
+    parser.add_argument("--requests", type=int, default=400, help="Timed API requests per database (default 400).")
+    parser.add_argument("--quick", action="store_true", help="Smoke run: 2,000 reports and 60 requests.")
+    parser.add_argument(
+        "--databases", default="sqlite,postgresql", help="Comma-separated: sqlite, postgresql (default both)."
+    )
+    parser.add_argument("--seed", type=int, default=42, help="Random seed for data and requests.")
+    # Internal: run.py starts itself with these to run one scenario in a fresh process.
+    parser.add_argument("--scenario", help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.quick:
+        arguments.reports, arguments.requests = 2_000, 60
+    if arguments.reports < 1 or arguments.requests < 1:
+        parser.error("--reports and --requests must be at least 1.")
+    return arguments
+
+
+def _postgres_url() -> str:
+    return next((os.environ[name] for name in POSTGRES_URL_VARIABLES if os.environ.get(name)), "")
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@contextmanager
+def _postgres_database(url: str) -> Iterator[str]:
+    """Create the bench database on the server of `url`, yield its URL, drop it afterwards."""
+    import psycopg  # noqa: PLC0415  # only needed when PostgreSQL is benchmarked
+    from psycopg import sql  # noqa: PLC0415
+
+    def admin(statement: sql.Composed) -> None:
+        # The maintenance database "postgres" usually exists; else use the one the URL names.
+        last_error: Exception | None = None
+        for database in ("postgres", urlsplit(url).path.lstrip("/")):
+            try:
+                with psycopg.connect(_with_database(url, database), autocommit=True) as connection:
+                    connection.execute(statement)
+                    return
+            except psycopg.OperationalError as error:
+                last_error = error
+        raise SystemExit(f"Cannot reach PostgreSQL at {urlsplit(url).hostname}: {last_error}")
+
+    name = sql.Identifier(BENCH_DATABASE)
+    # A run that was killed may have left the database behind; it is ours, so start afresh.
+    admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+    admin(sql.SQL("CREATE DATABASE {}").format(name))
+    try:
+        yield _with_database(url, BENCH_DATABASE)
+    finally:
+        admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+
+
+def _run_scenario(label: str, database_url: str, arguments: argparse.Namespace) -> dict[str, object] | None:
+    """Run one scenario in a child process with its own environment; return its figures."""
+    with tempfile.TemporaryDirectory(prefix="vulndesk-bench-") as folder:
+        result = Path(folder) / "result.json"
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "vulndesk.config.settings",
+            "VULNDESK_MODE": "embedded",
+            "VULNDESK_DEBUG": "false",
+            "VULNDESK_DATA_DIR": str(Path(folder) / "data"),
+            "VULNDESK_LOG_LEVEL": "WARNING",
+            "DATABASE_URL": database_url,  # empty: SQLite in VULNDESK_DATA_DIR
+        }
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            *("--scenario", label, "--result", str(result)),
+            *("--reports", str(arguments.reports), "--requests", str(arguments.requests)),
+            *("--seed", str(arguments.seed)),
+        ]
+        completed = subprocess.run(command, env=environment, cwd=ROOT, check=False)  # noqa: S603  # our own script
+        if completed.returncode != 0 or not result.exists():
+            print(f"{label}: the scenario failed (exit code {completed.returncode}).")
+            return None
+        figures: dict[str, object] = json.loads(result.read_text())
+        return figures
+
+
+def _scenarios(arguments: argparse.Namespace) -> int:
+    wanted = {name.strip() for name in arguments.databases.split(",") if name.strip()}
+    unknown = wanted - {"sqlite", "postgresql"}
+    if unknown:
+        raise SystemExit(f"--databases: unknown {', '.join(sorted(unknown))}; use sqlite, postgresql.")
+    print(f"vulndesk bench: {arguments.reports:,} reports, {arguments.requests} timed requests per database.")
+    results: list[dict[str, object]] = []
+    failed = False
+    if "sqlite" in wanted:
+        figures = _run_scenario("SQLite", "", arguments)
+        failed |= figures is None
+        results += [figures] if figures else []
+    if "postgresql" in wanted:
+        url = _postgres_url()
+        if not url:
+            print(f"\nPostgreSQL skipped: set {' or '.join(POSTGRES_URL_VARIABLES)} to a server URL.")
+        else:
+            with _postgres_database(url) as database_url:
+                figures = _run_scenario("PostgreSQL", database_url, arguments)
+            failed |= figures is None
+            results += [figures] if figures else []
+
+    print("\n=== Summary ===")
+    for figures in results:
+        print(figures["summary"])
+    if results:
+        RESULTS.mkdir(exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        path = RESULTS / f"reports-list-{stamp}.json"
+        path.write_text(json.dumps({"reports": arguments.reports, "results": results}, indent=1))
+        print(f"Figures written to {path.relative_to(ROOT)}")
+    return 1 if failed else 0
+
+
+def _scenario(arguments: argparse.Namespace) -> int:
+    """The child: Django is configured by the environment the parent set, then measured."""
+    sys.path.insert(0, str(ROOT))  # `bench` as a package, whatever the working directory
+    import django  # noqa: PLC0415  # the parent process never loads Django
+
+    django.setup()
+    # Imported by name, after setup: the module imports models at its top.
+    measure = importlib.import_module("bench.measure")
+    measure.run(
+        label=arguments.scenario,
+        reports=arguments.reports,
+        requests=arguments.requests,
+        seed=arguments.seed,
+        result_path=arguments.result,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _arguments(argv)
+    if arguments.scenario:
+        return _scenario(arguments)
+    return _scenarios(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
