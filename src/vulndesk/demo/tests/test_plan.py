@@ -4,7 +4,17 @@ from collections import Counter
 
 import pytest
 
-from vulndesk.demo.plan import Move, build_plan, check_plan, previous_second_tuesday
+from vulndesk.core.taxonomy import Severity
+from vulndesk.demo.data import PRODUCTS
+from vulndesk.demo.plan import (
+    Move,
+    _Planner,
+    build_plan,
+    check_plan,
+    end_of_support,
+    previous_second_tuesday,
+    severity_for,
+)
 from vulndesk.intake.models import Report
 from vulndesk.lib.calendars import second_tuesday
 
@@ -48,3 +58,41 @@ def test_check_plan_refuses_history_that_goes_back_in_time() -> None:
 
     with pytest.raises(ValueError, match="Inconsistent demo plan"):
         check_plan(plan)
+
+
+def test_check_plan_refuses_a_fix_ready_before_it_was_planned() -> None:
+    plan = build_plan(TODAY)
+    fix = next(fix for case in plan.cases for v in case.vulnerabilities for fix in v.fixes if fix.moves)
+    fix.moves[-1] = dataclasses.replace(fix.moves[-1], at=fix.created_at - dt.timedelta(hours=1))
+
+    with pytest.raises(ValueError, match="fix for CVE-"):
+        check_plan(plan)
+
+
+@pytest.mark.parametrize(
+    ("vector", "severity"),
+    [
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Severity.CRITICAL),
+        ("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N", Severity.MODERATE),
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", Severity.IMPORTANT),
+        ("CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N", Severity.LOW),
+    ],
+)
+def test_severity_follows_the_cvss_score(vector: str, severity: Severity) -> None:
+    assert severity_for(vector) == severity
+
+
+def test_end_of_support_falls_on_a_release_day() -> None:
+    assert end_of_support(None, TODAY.date()) is None
+    assert end_of_support(2, TODAY.date()) == dt.date(2027, 1, 12)
+    assert end_of_support(-11, TODAY.date()) == dt.date(2025, 12, 9)
+
+
+def test_planner_says_when_it_runs_out_of_distinct_flaws() -> None:
+    planner = _Planner(TODAY)
+    components = sum(len(product.components) for product in PRODUCTS)
+    for _ in range(components):
+        planner.take_flaw()
+
+    with pytest.raises(LookupError, match="ran out of distinct flaws"):
+        planner.take_flaw()

@@ -153,6 +153,28 @@ def test_a_missing_object_is_seeded_again_and_nothing_else(seeded: None) -> None
     assert Release.objects.filter(state=Release.State.PLANNED).count() == 2
 
 
+def test_a_step_that_breaks_a_rule_is_skipped_and_reported(seeded: None) -> None:
+    # A renamed case is "missing", but its reports already belong to the original case.
+    case = Case.objects.filter(state=Case.State.OPEN).get()
+    Case.objects.filter(pk=case.pk).update(title="Renamed by hand")
+
+    summary = seed_demo(today=TODAY)
+
+    assert len(summary.problems) == 1
+    assert "already part of a case" in summary.problems[0]
+    assert Case.objects.filter(title="Renamed by hand").exists()
+
+
+def test_command_lists_skipped_steps(seeded: None) -> None:
+    Case.objects.filter(state=Case.State.OPEN).update(title="Renamed by hand")
+    out = StringIO()
+
+    with time_machine.travel(TODAY):
+        call_command("demo", stdout=out)
+
+    assert "Skipped case" in out.getvalue()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_seeding_sends_no_notifications_and_queues_none() -> None:
     summary = seed_demo(today=TODAY)

@@ -23,10 +23,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{'':18}{'created':>9}{'already there':>15}")
         for kind in KINDS:
             self.stdout.write(f"{kind:18}{summary.created[kind]:>9}{summary.present[kind]:>15}")
-        if summary.notifications_suppressed:
-            self.stdout.write(
-                f"{summary.notifications_suppressed} researcher notifications of past state changes were not sent."
-            )
+        self.stdout.write(
+            f"{summary.notifications_suppressed} researcher notifications of past state changes were not sent."
+        )
         for problem in summary.problems:
             self.stdout.write(self.style.WARNING(f"Skipped {problem}"))
         self.stdout.write("")
