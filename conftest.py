@@ -24,13 +24,6 @@ def _tasks_run_immediately(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _static_files_found_at_request_time(settings: Settings) -> None:
-    # Without collectstatic, WhiteNoise warns that STATIC_ROOT is missing on the first request,
-    # and warnings are errors here; autorefresh looks files up per request instead, as in development.
-    settings.WHITENOISE_AUTOREFRESH = True
-
-
 @pytest.fixture
 def researcher(db: None) -> User:
     """External researcher; sees only their own reports."""
