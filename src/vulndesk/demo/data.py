@@ -584,6 +584,14 @@ SPAM = (
         product_other="Website",
     ),
 )
+DISPUTED = (
+    NoteSpec(
+        "Directory listing reveals backup file names",
+        "The desktop agent's update mirror lists directory contents, including names of backup archives.",
+        "The mirror is public by design and the archives are signed release packages; the researcher disagrees.",
+        product="desktop-agent",
+    ),
+)
 WONT_FIX = (
     NoteSpec(
         "Password field allows browser autocomplete",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from vulndesk.core.taxonomy import ImpactType, Severity
 from vulndesk.demo.data import (
+    DISPUTED,
     FLAWS,
     NOT_VULNERABILITIES,
     OUT_OF_SCOPE,
@@ -548,6 +549,10 @@ class _Planner:
         for note in SPAM:
             report = self.note_report(note, "quickbounty", self.ago(20, 150))
             report.moves = self.forward(report.submitted_at, [("spam", note.reason, 0.02, 0.5)])
+        for note in DISPUTED:
+            report = self.note_report(note, self.skilled(), self.ago(25, 90))
+            steps = [("triaging", "", 0.1, 2), ("validating", "", 0.5, 3), ("disputed", note.reason, 2, 6)]
+            report.moves = self.forward(report.submitted_at, steps)
         for note in WONT_FIX:
             report = self.note_report(note, self.skilled(), self.ago(40, 130))
             steps = [("triaging", "", 0.1, 2), ("validating", "", 0.5, 3), ("wont_fix", note.reason, 2, 7)]

@@ -37,10 +37,11 @@ class Report(StatefulModel):
         OUT_OF_SCOPE = "out_of_scope", "Out of scope"
         WONT_FIX = "wont_fix", "Won't fix"
         SPAM = "spam", "Spam"
+        DISPUTED = "disputed", "Disputed"
 
     S = State
     CLOSED_STATES: ClassVar[frozenset[str]] = frozenset(
-        {S.DUPLICATE, S.NOT_REPRODUCIBLE, S.NOT_VULNERABILITY, S.OUT_OF_SCOPE, S.WONT_FIX, S.SPAM}
+        {S.DUPLICATE, S.NOT_REPRODUCIBLE, S.NOT_VULNERABILITY, S.OUT_OF_SCOPE, S.WONT_FIX, S.SPAM, S.DISPUTED}
     )
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
         S.NEW: frozenset({S.TRIAGING, S.DUPLICATE, S.SPAM, S.OUT_OF_SCOPE}),
@@ -56,6 +57,7 @@ class Report(StatefulModel):
         S.NOT_VULNERABILITY: frozenset({S.TRIAGING}),
         S.OUT_OF_SCOPE: frozenset({S.TRIAGING}),
         S.WONT_FIX: frozenset({S.TRIAGING}),
+        S.DISPUTED: frozenset({S.TRIAGING}),
         S.SPAM: frozenset(),
     }
     # What the researcher is shown; internal detail (validating vs triaging) stays internal.
@@ -72,6 +74,7 @@ class Report(StatefulModel):
         S.OUT_OF_SCOPE: "Closed: out of scope",
         S.WONT_FIX: "Closed: will not be fixed in a security update",
         S.SPAM: "Closed",
+        S.DISPUTED: "Closed: we disagree on the finding (see our explanation)",
     }
     audit_resource = "report"
 
@@ -88,6 +91,14 @@ class Report(StatefulModel):
     suggested_cvss_vector = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=32, choices=State.choices, default=State.NEW)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
+    # Triage bookkeeping: staff-only, never shown to the researcher.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_reports"
+    )
+    is_low_signal = models.BooleanField(default=False, help_text="Staff-only flag for low-quality submissions.")
+    priority = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="0 (P0, most urgent) to 4 (P4); set by scoring, drives queue order."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
