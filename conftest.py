@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from pytest_django.fixtures import Settings
@@ -70,3 +71,20 @@ def api(db: None) -> Callable[[User | None], ApiClient]:
 def pytest_report_header() -> str:
     database = os.environ.get("DATABASE_URL", "")
     return f"vulndesk database: {database.split('@')[-1] if database else 'SQLite (embedded)'}"
+
+
+STANDARDS_DIR = Path(__file__).resolve().parent.parent / "shared" / "standards"
+
+
+@pytest.fixture(scope="session")
+def standards_dir() -> Path:
+    """The published standards material beside the repository (../shared/standards).
+
+    A user's fresh clone has no ../shared, so tests that read it skip there; CI sets
+    VULNDESK_REQUIRE_STANDARDS=1 so that a missing folder fails instead of skipping.
+    """
+    if not STANDARDS_DIR.is_dir():
+        if os.environ.get("VULNDESK_REQUIRE_STANDARDS"):
+            pytest.fail(f"VULNDESK_REQUIRE_STANDARDS is set but {STANDARDS_DIR} does not exist.")
+        pytest.skip(f"Standards material not found at {STANDARDS_DIR} (it sits beside the repository in CI).")
+    return STANDARDS_DIR
