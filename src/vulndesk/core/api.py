@@ -25,7 +25,7 @@ from ninja.utils import check_csrf
 
 from vulndesk.accounts.models import User
 from vulndesk.accounts.services import authenticate_token
-from vulndesk.core.errors import InvalidTransition, RuleViolation
+from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
 from vulndesk.core.permissions import Permission, can
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -141,13 +141,14 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
         "current": {"type": "string"},
         "requested": {"type": "string"},
         "allowed": {"type": "array", "items": {"type": "string"}},
+        "expected": {"type": "string"},
     },
 }
 _PROBLEM_DESCRIPTIONS = {
     401: "No or invalid credentials",
     403: "Your role may not do this to an object you can see",
     404: "No such object, or you may not see it",
-    409: "The object's state does not allow this transition",
+    409: "The object's state does not allow this transition, or someone else changed it first",
     422: "Invalid input or a broken business rule; `errors` names the fields",
 }
 
@@ -224,6 +225,17 @@ def _invalid_transition(request: HttpRequest, exc: InvalidTransition) -> HttpRes
     )
 
 
+def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    return problem_response(
+        status=409,
+        kind="conflict",
+        title="Changed by someone else",
+        detail=str(exc),
+        current=exc.current,
+        expected=exc.expected,
+    )
+
+
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     # Selectors' messages ("No such report.") are the same whether it is missing or hidden.
     return problem_response(status=404, kind="not-found", title="Not found", detail=str(exc) or "Not found.")
@@ -272,6 +284,7 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         (ValidationError, _validation_error),
         (RuleViolation, _rule_violation),
         (InvalidTransition, _invalid_transition),
+        (Conflict, _conflict),
         (Http404, _not_found),
         (PermissionDenied, _permission_denied),
         (AuthenticationError, _authentication_failed),

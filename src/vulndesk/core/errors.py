@@ -27,3 +27,16 @@ class RuleViolation(DomainError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         self.field = field
         super().__init__(message)
+
+
+class Conflict(DomainError):
+    """Someone else changed the object since the caller looked at it; nothing was saved.
+
+    Raised when a request says which state it expects (`expected`) and the locked row is in
+    another one, so the second of two people acting at once is told rather than overwriting.
+    """
+
+    def __init__(self, message: str, *, current: str, expected: str) -> None:
+        self.current = current
+        self.expected = expected
+        super().__init__(message)
