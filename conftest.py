@@ -5,6 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from pytest_django.fixtures import Settings
 
 from vulndesk.accounts.models import User
@@ -23,6 +24,8 @@ def _tasks_run_immediately(settings: Settings) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counters live in the cache: every test starts with none.
+    cache.clear()
 
 
 @pytest.fixture

@@ -161,6 +161,25 @@ TASKS = {"default": {"BACKEND": env_str("VULNDESK_TASK_BACKEND", "django_tasks_d
 
 ORGANIZATION_NAME = env_str("VULNDESK_ORGANIZATION_NAME", "Example Corp PSIRT")
 
+# Caches hold rate-limit counters. Local memory suits one process (the embedded default); with
+# several web processes use Redis so they share counts, e.g. VULNDESK_CACHE_URL=redis://cache:6379/0.
+_cache_url = env_str("VULNDESK_CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Intake: what researchers are promised, and how much one client may send.
+INTAKE_RESPONSE_TARGET_HOURS = env_int("VULNDESK_RESPONSE_TARGET_HOURS", default=72, minimum=1)
+INTAKE_SUBMISSIONS_PER_HOUR_PER_ACCOUNT = env_int("VULNDESK_SUBMISSIONS_PER_HOUR_PER_ACCOUNT", default=20, minimum=1)
+INTAKE_SUBMISSIONS_PER_HOUR_PER_IP = env_int("VULNDESK_SUBMISSIONS_PER_HOUR_PER_IP", default=60, minimum=1)
+INTAKE_ANONYMOUS_SUBMISSIONS_PER_HOUR_PER_IP = env_int(
+    "VULNDESK_ANONYMOUS_SUBMISSIONS_PER_HOUR_PER_IP", default=5, minimum=1
+)
+# The same text sent again within this many minutes is the same report, not a second one.
+INTAKE_DUPLICATE_WINDOW_MINUTES = env_int("VULNDESK_DUPLICATE_WINDOW_MINUTES", default=10, minimum=1)
+
 EMAIL_BACKEND = env_str(
     "VULNDESK_EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"

@@ -25,7 +25,7 @@ from ninja.utils import check_csrf
 
 from vulndesk.accounts.models import User
 from vulndesk.accounts.services import authenticate_token
-from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
+from vulndesk.core.errors import Conflict, InvalidTransition, RateLimited, RuleViolation
 from vulndesk.core.permissions import Permission, can
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -142,6 +142,7 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
         "requested": {"type": "string"},
         "allowed": {"type": "array", "items": {"type": "string"}},
         "expected": {"type": "string"},
+        "retry_after": {"type": "integer"},
     },
 }
 _PROBLEM_DESCRIPTIONS = {
@@ -149,6 +150,7 @@ _PROBLEM_DESCRIPTIONS = {
     403: "Your role may not do this to an object you can see",
     404: "No such object, or you may not see it",
     409: "The object's state does not allow this transition, or someone else changed it first",
+    429: "Too many attempts; wait the number of seconds in Retry-After",
     422: "Invalid input or a broken business rule; `errors` names the fields",
 }
 
@@ -236,6 +238,14 @@ def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
     )
 
 
+def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = problem_response(
+        status=429, kind="rate-limited", title="Too many requests", detail=str(exc), retry_after=exc.retry_after
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     # Selectors' messages ("No such report.") are the same whether it is missing or hidden.
     return problem_response(status=404, kind="not-found", title="Not found", detail=str(exc) or "Not found.")
@@ -284,6 +294,7 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         (ValidationError, _validation_error),
         (RuleViolation, _rule_violation),
         (InvalidTransition, _invalid_transition),
+        (RateLimited, _rate_limited),
         (Conflict, _conflict),
         (Http404, _not_found),
         (PermissionDenied, _permission_denied),

@@ -40,3 +40,11 @@ class Conflict(DomainError):
         self.current = current
         self.expected = expected
         super().__init__(message)
+
+
+class RateLimited(DomainError):
+    """Too many attempts of one kind from one client or account; try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
