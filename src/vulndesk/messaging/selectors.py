@@ -1,0 +1,73 @@
+"""Reading threads. Every query here is filtered by the channels the caller may read, first."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from vulndesk.accounts.models import User
+from vulndesk.intake.selectors import get_report_for_user
+from vulndesk.messaging.models import Channel, Message, MessageRevision
+from vulndesk.messaging.permissions import Thread, readable_channels, sees_report_internals
+from vulndesk.triage.models import CaseReport
+from vulndesk.triage.selectors import get_case_for_user
+
+
+def get_report_thread_for_user(user: User, report_id: int) -> Thread:
+    """The report's thread if `user` may see the report, else Http404."""
+    return Thread(report=get_report_for_user(user, report_id))
+
+
+def get_case_thread_for_user(user: User, case_id: int) -> Thread:
+    """The case's thread if `user` may see the case, else Http404."""
+    return Thread(case=get_case_for_user(user, case_id))
+
+
+def _thread_filter(user: User, thread: Thread, channels: frozenset[str]) -> Q:
+    if thread.report is not None:
+        return Q(report=thread.report, channel__in=channels)
+    # A case's thread is its own notes plus, for those who read reports, its reports' threads.
+    own = Q(case=thread.case, channel__in=channels & {Channel.INTERNAL})
+    if not sees_report_internals(user):
+        return own
+    report_ids = CaseReport.objects.filter(case=thread.case).values("report_id")
+    return own | Q(report__in=report_ids, channel__in=channels)
+
+
+def list_messages_for_user(user: User, thread: Thread, *, channel: str | None = None) -> QuerySet[Message]:
+    """The messages of `thread` that `user` may read, oldest first.
+
+    Asking for a channel the caller may not read is refused (PermissionDenied) rather than
+    answered with an empty list, so a client cannot mistake "not allowed" for "nothing yet".
+    """
+    channels = readable_channels(user, thread)
+    if not channels:
+        raise Http404("No such thread.")
+    if channel is not None:
+        if channel not in Channel.values:
+            raise PermissionDenied(f"Unknown channel {channel!r}; use one of: {', '.join(Channel.values)}.")
+        if channel not in channels:
+            raise PermissionDenied(f"You cannot read the {Channel(channel).label.lower()} of {thread.reference}.")
+        channels = frozenset({channel})
+    return (
+        Message.objects.filter(_thread_filter(user, thread, channels))
+        .select_related("author", "reply_to__author")
+        .prefetch_related(Prefetch("mentions", queryset=User.objects.only("id", "email", "display_name")))
+        .order_by("created_at", "id")
+    )
+
+
+def get_message_for_user(user: User, message_id: int) -> Message:
+    """One message if `user` may read its channel, else Http404 (a hidden note is not confirmed to exist)."""
+    message = Message.objects.select_related("report", "case", "author").filter(pk=message_id).first()
+    if message is None:
+        raise Http404("No such message.")
+    thread = Thread(report=message.report) if message.report_id else Thread(case=message.case)
+    if message.channel not in readable_channels(user, thread):
+        raise Http404("No such message.")
+    return message
+
+
+def list_revisions_for_user(user: User, message_id: int) -> QuerySet[MessageRevision]:
+    """Earlier texts of a message the caller may read, oldest first."""
+    message = get_message_for_user(user, message_id)
+    return MessageRevision.objects.filter(message=message).select_related("replaced_by")

@@ -1,0 +1,173 @@
+"""Writing to threads: posting, replying, editing, and the events vulndesk posts itself."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from vulndesk.accounts.models import User
+from vulndesk.core.errors import RuleViolation
+from vulndesk.core.permissions import STAFF_ROLES
+from vulndesk.core.services import record_event
+from vulndesk.intake.models import Report
+from vulndesk.messaging.models import Channel, Message, MessageRevision
+from vulndesk.messaging.permissions import Thread, readable_channels, writable_channels
+from vulndesk.messaging.rendering import mentioned_handles, render_markdown
+
+MAX_BODY_LENGTH = 50_000
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise RuleViolation("Write a message; it is empty.", field="body")
+    if len(body) > MAX_BODY_LENGTH:
+        raise RuleViolation(
+            f"The message has {len(body):,} characters; the limit is {MAX_BODY_LENGTH:,}. "
+            "Split it, or attach the long part as a file.",
+            field="body",
+        )
+    return body
+
+
+def _surviving_thread(thread: Thread, channel: str, actor: User) -> Thread:
+    """Where a message to `thread` goes: the thread itself, the report it was merged into, or nowhere.
+
+    A duplicate's researcher thread continues on the original only when the same researcher
+    filed both; otherwise the original belongs to someone else and the message is refused.
+    """
+    report = thread.report
+    if report is None or channel != Channel.RESEARCHER:
+        return thread
+    if report.state == Report.State.SPAM:
+        raise RuleViolation(f"{report.reference} was closed as spam; its thread takes no more messages.")
+    seen: set[int] = set()
+    while report.state == Report.State.DUPLICATE and report.duplicate_of_id and report.pk not in seen:
+        seen.add(report.pk)
+        original = Report.objects.select_related("researcher").get(pk=report.duplicate_of_id)
+        if original.researcher_id != report.researcher_id:
+            if actor.pk == report.researcher_id:
+                raise RuleViolation(
+                    f"{report.reference} was closed as a duplicate of an earlier report by someone else, so its "
+                    "thread is closed. If you have new information, submit it as a new report."
+                )
+            raise RuleViolation(
+                f"{report.reference} is a duplicate of {original.reference}, which another researcher filed; "
+                f"this thread is closed. Write an internal note, or reopen {report.reference} first."
+            )
+        report = original
+    return Thread(report=report)
+
+
+def _resolve_mentions(body: str, thread: Thread) -> list[User]:
+    """Staff named by @handle who can read the thread's internal notes; unknown handles stay plain text.
+
+    A handle is a whole email address or its local part; an ambiguous local part (two staff
+    called ana@…) mentions nobody rather than guessing.
+    """
+    handles = mentioned_handles(body)
+    if not handles:
+        return []
+    matches = Q()
+    for handle in handles:
+        matches |= Q(email__iexact=handle) if "@" in handle else Q(email__istartswith=f"{handle}@")
+    staff = list(User.objects.filter(matches, is_active=True, role__in=STAFF_ROLES))
+    mentioned: list[User] = []
+    for handle in handles:
+        candidates = [user for user in staff if handle in (user.email.lower(), user.email.lower().split("@", 1)[0])]
+        if len(candidates) == 1 and Channel.INTERNAL in readable_channels(candidates[0], thread):
+            mentioned.append(candidates[0])
+    return mentioned
+
+
+@transaction.atomic
+def post_message(thread: Thread, *, channel: str, body: str, actor: User, reply_to: Message | None = None) -> Message:
+    """Post `body` (Markdown) in `channel` of `thread` as `actor`.
+
+    Raises PermissionDenied when the actor may not write there, RuleViolation for bad input or
+    a closed thread; nothing is saved then. A message to a merged duplicate lands on the
+    original report when the same researcher filed both.
+    """
+    if channel not in Channel.values:
+        raise RuleViolation(f"Unknown channel {channel!r}; use one of: {', '.join(Channel.values)}.", field="channel")
+    if thread.case is not None and channel == Channel.RESEARCHER:
+        references = ", ".join(report.reference for report in thread.case.reports.order_by("pk")) or "none yet"
+        raise RuleViolation(
+            f"Researcher threads belong to reports; write on the report (reports of {thread.reference}: {references}).",
+            field="channel",
+        )
+    if channel not in writable_channels(actor, thread):
+        raise PermissionDenied(f"You cannot write in the {Channel(channel).label.lower()} of {thread.reference}.")
+    body = _clean_body(body)
+    thread = _surviving_thread(thread, channel, actor)
+    if reply_to is not None and (
+        reply_to.channel != channel
+        or reply_to.report_id != (thread.report.pk if thread.report else None)
+        or reply_to.case_id != (thread.case.pk if thread.case else None)
+    ):
+        raise RuleViolation("You can only reply to a message in the same thread and channel.", field="reply_to")
+
+    message = Message.objects.create(
+        report=thread.report,
+        case=thread.case,
+        channel=channel,
+        author=actor,
+        body=body,
+        body_html=render_markdown(body),
+        reply_to=reply_to,
+    )
+    if channel == Channel.INTERNAL:
+        message.mentions.set(_resolve_mentions(body, thread))
+    record_event(message, tag="message:posted", actor=actor, changes={"channel": (None, channel)})
+    return message
+
+
+@transaction.atomic
+def edit_message(message: Message, *, body: str, actor: User) -> Message:
+    """Replace a message's text, keeping the old text as a revision. Only its author may."""
+    if message.is_event or message.author_id != actor.pk:
+        raise PermissionDenied("Only the author can edit a message.")
+    message = Message.objects.select_for_update().select_related("report", "case").get(pk=message.pk)
+    body = _clean_body(body)
+    if body == message.body:
+        return message
+    MessageRevision.objects.create(
+        message=message,
+        body=message.body,
+        body_html=message.body_html,
+        written_at=message.edited_at or message.created_at,
+        replaced_by=actor,
+    )
+    message.body, message.body_html, message.edited_at = body, render_markdown(body), timezone.now()
+    message.save(update_fields=["body", "body_html", "edited_at"])
+    if message.channel == Channel.INTERNAL:
+        thread = Thread(report=message.report) if message.report_id else Thread(case=message.case)
+        message.mentions.set(_resolve_mentions(body, thread))
+    record_event(message, tag="message:edited", actor=actor)
+    return message
+
+
+@transaction.atomic
+def post_report_event(report: Report, *, body: str) -> Message:
+    """vulndesk's own note in the researcher thread (a status change, a CVE, a publication)."""
+    message = Message.objects.create(
+        report=report,
+        channel=Channel.RESEARCHER,
+        kind=Message.Kind.EVENT,
+        body=body,
+        body_html=render_markdown(body),
+    )
+    record_event(message, tag="message:event_posted", actor=None)
+    return message
+
+
+def announce_report_status(report: Report, *, previous_state: str) -> Message | None:
+    """Tell the researcher their report's public status, when it changed in words they can see.
+
+    Internal steps that look the same from outside (triaging → validating are both "Under
+    review") post nothing, so the researcher is not told twice.
+    """
+    wording = Report.RESEARCHER_STATUS.get(report.state)
+    if not wording or wording == Report.RESEARCHER_STATUS.get(previous_state):
+        return None
+    return post_report_event(report, body=f"Status changed to **{wording}**.")
