@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "vulndesk.remediation",
     "vulndesk.releases",
     "vulndesk.advisories",
+    "vulndesk.messaging",
     "vulndesk.demo",
 ]
 
