@@ -35,14 +35,25 @@ router = Router(tags=["triage"])
     openapi_extra=problem_responses(401, 403, 404, 409, 422),
 )
 def post_report_transition(request: HttpRequest, report_id: int, payload: ReportTransitionIn) -> ReportOut:
-    """Triage, validate, confirm or close a report. 409 names the states it may move to."""
+    """Triage, validate, confirm, close or reopen a report.
+
+    409 names the states it may move to, or (kind conflict) says that someone else moved it
+    since `expected_state`. Closing, asking for info and reopening need a `reason`.
+    """
     user = caller(request)
     report = get_report_for_user(user, report_id)
     require(user, Permission.REPORT_TRIAGE, report)
     original = (
         referenced("duplicate_of", get_report_for_user, user, payload.duplicate_of) if payload.duplicate_of else None
     )
-    report = transition_report(report, payload.to, actor=user, reason=payload.reason, duplicate_of=original)
+    report = transition_report(
+        report,
+        payload.to,
+        actor=user,
+        reason=payload.reason,
+        duplicate_of=original,
+        expected_state=payload.expected_state,
+    )
     return ReportOut.of(report)
 
 

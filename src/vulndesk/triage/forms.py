@@ -54,7 +54,7 @@ class ReportTransitionForm(forms.Form):
     reason = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Recorded in the report's history. Required when closing the report or asking the researcher for information.",
+        help_text="Recorded in the report's history. Required when closing or reopening the report or asking the researcher for information.",
     )
     duplicate_of = forms.CharField(
         required=False,
@@ -63,9 +63,13 @@ class ReportTransitionForm(forms.Form):
         help_text="Only for Duplicate: the reference of the report this one duplicates, e.g. VD-R12.",
     )
 
+    # The state the analyst saw when the page was drawn; a different one on submit is a conflict.
+    expected_state = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: Any, report: Report, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["expected_state"].initial = report.state
         allowed = report.allowed_next_states()
         self.fields["to"].widget.choices = [(state.value, state.label) for state in Report.State if state in allowed]
 

@@ -18,6 +18,11 @@ class ReportTransitionIn(Schema):
     to: ReportState
     reason: str = Field("", description="Recorded in the audit trail; required to close a report or ask for info.")
     duplicate_of: int | None = Field(None, description="The original report's id; only with to=duplicate.")
+    expected_state: ReportState | None = Field(
+        None,
+        description="The state you saw. If someone else moved the report since, the answer is 409 "
+        "(kind conflict) and nothing changes.",
+    )
 
 
 class CaseIn(Schema):

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from vulndesk.core.errors import InvalidTransition, RuleViolation
+from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
 from vulndesk.core.permissions import Permission, can, is_staff_role
 from vulndesk.core.portal import paginate, signed_in_user
 from vulndesk.intake.models import Report
@@ -60,7 +60,12 @@ def report_transition(request: HttpRequest, report_id: int) -> HttpResponse:
                 actor=user,
                 reason=form.cleaned_data["reason"],
                 duplicate_of=form.cleaned_data["duplicate_of"],
+                expected_state=form.cleaned_data["expected_state"] or None,
             )
+        except Conflict as error:
+            # Start again from the state as it is now, with the reason why.
+            messages.error(request, str(error))
+            return redirect("report_transition", report.pk)
         except InvalidTransition as error:
             form.add_error("to", str(error))
         except RuleViolation as error:

@@ -301,3 +301,34 @@ def test_cases_without_token_are_401(api: Api, db: None) -> None:
     response = api(None).get("/cases")
 
     assert response.status_code == 401
+
+
+def test_second_analyst_acting_on_a_stale_state_gets_a_409_conflict(api: Api, analyst: User, coordinator: User) -> None:
+    report = ReportFactory.create(state=Report.State.TRIAGING)
+    api(coordinator).post(f"/reports/{report.pk}/transitions", {"to": "validating", "expected_state": "triaging"})
+
+    response = api(analyst).post(
+        f"/reports/{report.pk}/transitions",
+        {"to": "not_vulnerability", "reason": "By design", "expected_state": "triaging"},
+    )
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["type"] == "urn:vulndesk:problem:conflict"
+    assert (body["current"], body["expected"]) == ("validating", "triaging")
+    report.refresh_from_db()
+    assert report.state == Report.State.VALIDATING
+
+
+def test_duplicate_of_a_duplicate_is_422_naming_the_root(api: Api, analyst: User) -> None:
+    root = ReportFactory.create()
+    middle = ReportFactory.create(state=Report.State.DUPLICATE, duplicate_of=root)
+    report = ReportFactory.create(state=Report.State.TRIAGING)
+
+    response = api(analyst).post(
+        f"/reports/{report.pk}/transitions", {"to": "duplicate", "reason": "Same", "duplicate_of": middle.pk}
+    )
+
+    assert response.status_code == 422
+    assert problem_fields(response) == ["duplicate_of"]
+    assert root.reference in response.json()["detail"]

@@ -308,3 +308,19 @@ def test_anonymous_transition_goes_to_sign_in(client: Client) -> None:
     report.refresh_from_db()
     assert response.status_code == 302
     assert report.state == Report.State.NEW
+
+
+def test_transition_page_refuses_a_move_someone_else_overtook(client: Client, analyst: User, coordinator: User) -> None:
+    report = ReportFactory.create(state=Report.State.TRIAGING)
+    client.force_login(analyst)
+    url = reverse("report_transition", args=[report.pk])
+    assert 'name="expected_state" value="triaging"' in client.get(url).content.decode()
+    client.force_login(coordinator)
+    client.post(url, {"to": "validating", "expected_state": "triaging"})
+    client.force_login(analyst)
+
+    response = client.post(url, {"to": "spam", "reason": "Junk", "expected_state": "triaging"}, follow=True)
+
+    assert "moved to &#x27;validating&#x27; by someone else" in response.content.decode()
+    report.refresh_from_db()
+    assert report.state == Report.State.VALIDATING
