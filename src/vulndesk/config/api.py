@@ -9,6 +9,7 @@ from vulndesk.advisories.api import router as advisories_router
 from vulndesk.catalog.api import router as catalog_router
 from vulndesk.core.api import AUTHENTICATED, VulndeskAPI, install_problem_handlers
 from vulndesk.intake.api import router as intake_router
+from vulndesk.messaging.api import router as messaging_router
 from vulndesk.releases.api import router as releases_router
 from vulndesk.remediation.api import router as remediation_router
 from vulndesk.scoring.api import router as scoring_router
@@ -38,5 +39,6 @@ for router in (
     remediation_router,
     releases_router,
     advisories_router,
+    messaging_router,
 ):
     api.add_router("/", router)

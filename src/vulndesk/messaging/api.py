@@ -1,0 +1,117 @@
+"""Threads on reports and cases. Callers only ever see the channels they may read."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from vulndesk.core.api import caller, paginate, problem_responses, referenced
+from vulndesk.core.errors import RuleViolation
+from vulndesk.messaging.models import Message
+from vulndesk.messaging.permissions import Thread
+from vulndesk.messaging.schemas import MessageEditIn, MessageIn, MessageOut, MessagePage, MessageQuery, RevisionOut
+from vulndesk.messaging.selectors import (
+    get_case_thread_for_user,
+    get_message_for_user,
+    get_report_thread_for_user,
+    list_messages_for_user,
+    list_revisions_for_user,
+)
+from vulndesk.messaging.services import edit_message, post_message
+
+router = Router(tags=["messages"])
+
+PARTNER_NOT_YET = "Partner channels are not available yet: no partner organization can be invited to a case."
+
+
+def _post(request: HttpRequest, thread: Thread, payload: MessageIn) -> MessageOut:
+    user = caller(request)
+    if payload.channel == "partner":
+        raise RuleViolation(PARTNER_NOT_YET, field="channel")
+    reply_to = referenced("reply_to", get_message_for_user, user, payload.reply_to) if payload.reply_to else None
+    message = post_message(thread, channel=payload.channel, body=payload.body, actor=user, reply_to=reply_to)
+    return MessageOut.of(message, user)
+
+
+def _list(request: HttpRequest, thread: Thread, query: MessageQuery) -> dict[str, Any]:
+    user = caller(request)
+    if query.channel == "partner":
+        raise RuleViolation(PARTNER_NOT_YET, field="channel")
+    messages = list_messages_for_user(user, thread, channel=query.channel)
+    return paginate(messages, query, lambda message: MessageOut.of(message, user))
+
+
+@router.get(
+    "/reports/{report_id}/messages",
+    response=MessagePage,
+    summary="Read a report's thread",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def list_report_messages(request: HttpRequest, report_id: int, query: Query[MessageQuery]) -> dict[str, Any]:
+    """Oldest first. Researchers get their report's researcher thread; staff who read reports also its internal notes."""
+    return _list(request, get_report_thread_for_user(caller(request), report_id), query)
+
+
+@router.post(
+    "/reports/{report_id}/messages",
+    response={201: MessageOut},
+    summary="Write on a report's thread",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_report_message(request: HttpRequest, report_id: int, payload: MessageIn) -> MessageOut:
+    """The researcher and triage staff write in `researcher`; staff who read reports in `internal`."""
+    return _post(request, get_report_thread_for_user(caller(request), report_id), payload)
+
+
+@router.get(
+    "/cases/{case_id}/messages",
+    response=MessagePage,
+    summary="Read a case's thread",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def list_case_messages(request: HttpRequest, case_id: int, query: Query[MessageQuery]) -> dict[str, Any]:
+    """The case's internal notes, plus its reports' threads for staff who read reports."""
+    return _list(request, get_case_thread_for_user(caller(request), case_id), query)
+
+
+@router.post(
+    "/cases/{case_id}/messages",
+    response={201: MessageOut},
+    summary="Write on a case's thread",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_case_message(request: HttpRequest, case_id: int, payload: MessageIn) -> MessageOut:
+    """Staff write `internal` notes on a case; researcher threads are written on the case's reports."""
+    return _post(request, get_case_thread_for_user(caller(request), case_id), payload)
+
+
+@router.patch(
+    "/messages/{message_id}",
+    response=MessageOut,
+    summary="Edit your message",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def patch_message(request: HttpRequest, message_id: int, payload: MessageEditIn) -> MessageOut:
+    """Only the author edits; the earlier text is kept (GET /messages/{id}/revisions)."""
+    user = caller(request)
+    message: Message = edit_message(get_message_for_user(user, message_id), body=payload.body, actor=user)
+    return MessageOut.of(message, user)
+
+
+@router.get(
+    "/messages/{message_id}/revisions",
+    response=list[RevisionOut],
+    summary="Earlier texts of a message",
+    openapi_extra=problem_responses(401, 404),
+)
+def list_message_revisions(request: HttpRequest, message_id: int) -> list[RevisionOut]:
+    return [
+        RevisionOut(
+            body=revision.body,
+            body_html=revision.body_html,
+            written_at=revision.written_at,
+            replaced_at=revision.replaced_at,
+            replaced_by=str(revision.replaced_by),
+        )
+        for revision in list_revisions_for_user(caller(request), message_id)
+    ]
