@@ -7,8 +7,11 @@ from ninja import Query, Router
 
 from vulndesk.core.api import caller, paginate, problem_responses, require
 from vulndesk.core.permissions import Permission
-from vulndesk.scoring.models import Vulnerability
+from vulndesk.scoring.models import ScoreChange, Vulnerability
 from vulndesk.scoring.schemas import (
+    CvssIn,
+    CvssOut,
+    ScoreChangeOut,
     VulnerabilityIn,
     VulnerabilityOut,
     VulnerabilityPage,
@@ -16,11 +19,36 @@ from vulndesk.scoring.schemas import (
     VulnerabilityQuery,
     VulnerabilityUpdateIn,
 )
-from vulndesk.scoring.selectors import get_vulnerability_for_user, list_vulnerabilities_for_user
-from vulndesk.scoring.services import VulnerabilityDetails, create_vulnerability, update_vulnerability
+from vulndesk.scoring.selectors import get_vulnerability_for_user, list_score_changes, list_vulnerabilities_for_user
+from vulndesk.scoring.services import VulnerabilityDetails, create_vulnerability, score_vector, update_vulnerability
 from vulndesk.triage.selectors import get_case_for_user
 
 router = Router(tags=["vulnerabilities"])
+
+
+@router.post(
+    "/scoring/cvss",
+    response=CvssOut,
+    tags=["scoring"],
+    summary="Score a CVSS vector",
+    description="Any signed-in user (researchers use it on the submission form). Nothing is stored.",
+    openapi_extra=problem_responses(401, 422),
+)
+def score_cvss(request: HttpRequest, payload: CvssIn) -> dict[str, Any]:
+    caller(request)
+    score = score_vector(payload.vector)
+    return {
+        "version": score.version,
+        "vector": score.vector,
+        "base_score": score.base_score,
+        "temporal_score": score.temporal_score,
+        "environmental_score": score.environmental_score,
+        "score": score.overall_score,
+        "nomenclature": score.nomenclature,
+        "rating": score.rating,
+        "base_rating": score.base_rating,
+        "metrics": score.metrics,
+    }
 
 
 @router.post(
@@ -92,3 +120,28 @@ def patch_vulnerability(request: HttpRequest, vulnerability_id: int, payload: Vu
     changed = payload.model_dump(exclude={"rationale"}, exclude_unset=True)
     details = VulnerabilityDetails(**(current | changed))
     return update_vulnerability(vulnerability, details, actor=user, rationale=payload.rationale)
+
+
+def _score_change_out(change: ScoreChange) -> dict[str, Any]:
+    return {
+        "id": change.pk,
+        "kind": change.kind,
+        "changed_at": change.changed_at,
+        "changed_by": str(change.changed_by) if change.changed_by else None,
+        "old_value": change.old_value,
+        "new_value": change.new_value,
+        "old_score": change.old_score,
+        "new_score": change.new_score,
+        "rationale": change.rationale,
+    }
+
+
+@router.get(
+    "/vulnerabilities/{vulnerability_id}/score-history",
+    response=list[ScoreChangeOut],
+    summary="A vulnerability's scoring history: who changed the vector or severity, when, from what, and why",
+    openapi_extra=problem_responses(401, 404),
+)
+def get_score_history(request: HttpRequest, vulnerability_id: int) -> list[dict[str, Any]]:
+    vulnerability = get_vulnerability_for_user(caller(request), vulnerability_id)
+    return [_score_change_out(change) for change in list_score_changes(vulnerability)]

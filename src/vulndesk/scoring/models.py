@@ -3,6 +3,7 @@
 import re
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -47,3 +48,36 @@ class Vulnerability(TimestampedModel):
 
     def permits(self, user: "User", permission: Permission) -> bool:
         return is_staff_role(user)
+
+
+class ScoreChange(models.Model):
+    """One change to a vulnerability's scoring, readable on its own: who, when, old → new, why.
+
+    The audit trail records the same change among everything else; this table is the
+    vulnerability's scoring history that an analyst or a review reads top to bottom.
+    """
+
+    class Kind(models.TextChoices):
+        CVSS = "cvss", "CVSS vector"
+        SEVERITY = "severity", "Severity"
+
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="score_changes")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    old_value = models.CharField(max_length=200, blank=True, help_text="The vector or rating before; empty if none.")
+    new_value = models.CharField(max_length=200, blank=True)
+    old_score = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    new_score = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    rationale = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["vulnerability", "changed_at"], name="score_change_vuln_idx")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} of {self.vulnerability_id}: {self.old_value or '—'} → {self.new_value or '—'}"
+        )

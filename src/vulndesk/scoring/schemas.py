@@ -69,3 +69,34 @@ class VulnerabilityOut(Schema):
 
 class VulnerabilityPage(Page[VulnerabilityOut]):
     pass
+
+
+class CvssIn(Schema):
+    vector: str = Field(
+        max_length=300, description="A CVSS 3.1 or 4.0 vector (2.0 and 3.0 are scored too, for imported data)."
+    )
+
+
+class CvssOut(Schema):
+    version: str = Field(description="2.0, 3.0, 3.1 or 4.0")
+    vector: str = Field(description="The vector in its canonical metric order.")
+    base_score: float
+    temporal_score: float | None = Field(description="CVSS 3.x and 2.0; null for 4.0 (see `score`).")
+    environmental_score: float | None = Field(description="CVSS 3.x and 2.0; null for 4.0 (see `score`).")
+    score: float = Field(description="The score to act on: 4.0's CVSS-B/BT/BE/BTE score, else the most specific one.")
+    nomenclature: str = Field(description="CVSS 4.0: CVSS-B, CVSS-BT, CVSS-BE or CVSS-BTE; empty for 3.x and 2.0.")
+    rating: str = Field(description="None, Low, Medium, High or Critical, for `score`.")
+    base_rating: str = Field(description="The rating of `base_score` (what CVE records call baseSeverity).")
+    metrics: dict[str, str] = Field(description="The metrics as written in the vector.")
+
+
+class ScoreChangeOut(Schema):
+    id: int
+    kind: str = Field(description="cvss or severity")
+    changed_at: dt.datetime
+    changed_by: str | None = Field(description="Display name of who changed it; null for the system (imports).")
+    old_value: str
+    new_value: str
+    old_score: float | None
+    new_score: float | None
+    rationale: str

@@ -11,8 +11,8 @@ from vulndesk.core.errors import RuleViolation
 from vulndesk.core.services import record_event
 from vulndesk.core.taxonomy import ImpactType, Severity
 from vulndesk.intake.models import validate_cwe
-from vulndesk.lib.cvss_vectors import InvalidCvssVector, score_cvss_vector
-from vulndesk.scoring.models import Vulnerability, validate_cve_id
+from vulndesk.lib.cvss_vectors import CvssScore, InvalidCvssVector, score_cvss_vector
+from vulndesk.scoring.models import ScoreChange, Vulnerability, validate_cve_id
 from vulndesk.triage.models import Case
 
 
@@ -25,6 +25,17 @@ class VulnerabilityDetails:
     description: str = ""
     cwe: str = ""
     cvss_vector: str = ""
+
+
+def score_vector(vector: str, *, field: str = "vector") -> CvssScore:
+    """Score a CVSS vector, or raise RuleViolation on `field` with a message naming the bad metric."""
+    try:
+        return score_cvss_vector(vector)
+    except InvalidCvssVector as error:
+        message = str(error)
+        if error.metric:
+            message = f"{error.metric}: {message}"
+        raise RuleViolation(message, field=field) from None
 
 
 def _validated_fields(details: VulnerabilityDetails, *, exclude_pk: int | None = None) -> dict[str, Any]:
@@ -64,10 +75,7 @@ def _validated_fields(details: VulnerabilityDetails, *, exclude_pk: int | None =
         "cvss_score": None,
     }
     if details.cvss_vector.strip():
-        try:
-            score = score_cvss_vector(details.cvss_vector)
-        except InvalidCvssVector as error:
-            raise RuleViolation(str(error), field="cvss_vector") from None
+        score = score_vector(details.cvss_vector, field="cvss_vector")
         values |= {"cvss_vector": score.vector, "cvss_version": score.version, "cvss_score": score.base_score}
     return values
 
@@ -82,7 +90,34 @@ def create_vulnerability(case: Case, details: VulnerabilityDetails, *, actor: Us
         actor=actor,
         changes={name: (None, value) for name, value in values.items() if value not in ("", None)},
     )
+    _record_score_changes(vulnerability, {"cvss_vector": "", "cvss_score": None, "severity": ""}, actor=actor)
     return vulnerability
+
+
+def _record_score_changes(
+    vulnerability: Vulnerability, before: dict[str, Any], *, actor: User | None, rationale: str = ""
+) -> None:
+    """Append the scoring history rows for what changed between `before` and `vulnerability` now."""
+    rows = []
+    if before["cvss_vector"] != vulnerability.cvss_vector:
+        rows.append(
+            ScoreChange(
+                kind=ScoreChange.Kind.CVSS,
+                old_value=before["cvss_vector"],
+                new_value=vulnerability.cvss_vector,
+                old_score=before["cvss_score"],
+                new_score=vulnerability.cvss_score,
+            )
+        )
+    if before["severity"] != vulnerability.severity:
+        rows.append(
+            ScoreChange(kind=ScoreChange.Kind.SEVERITY, old_value=before["severity"], new_value=vulnerability.severity)
+        )
+    for row in rows:
+        row.vulnerability = vulnerability
+        row.changed_by = actor
+        row.rationale = rationale
+    ScoreChange.objects.bulk_create(rows)
 
 
 @transaction.atomic
@@ -99,8 +134,10 @@ def update_vulnerability(
     }
     if not changes:
         return vulnerability
+    before = {name: getattr(vulnerability, name) for name in ("cvss_vector", "cvss_score", "severity")}
     for name, value in values.items():
         setattr(vulnerability, name, value)
     vulnerability.save()
     record_event(vulnerability, tag="vulnerability:updated", actor=actor, changes=changes, rationale=rationale)
+    _record_score_changes(vulnerability, before, actor=actor, rationale=rationale)
     return vulnerability
