@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from vulndesk.scoring.models import ScoreChange, Vulnerability
+from vulndesk.scoring.models import BugBarRule, ProductSeverity, ScoreChange, Vulnerability
 
 
 class ScoreChangeInline(admin.TabularInline[ScoreChange, Vulnerability]):
@@ -25,3 +25,31 @@ class VulnerabilityAdmin(admin.ModelAdmin[Vulnerability]):
     raw_id_fields = ["case"]
     # Scores are computed from the vector by the scoring service, never typed in.
     readonly_fields = ["cvss_version", "cvss_score"]
+
+
+@admin.register(BugBarRule)
+class BugBarRuleAdmin(admin.ModelAdmin[BugBarRule]):
+    list_display = [
+        "position",
+        "name",
+        "impact_type",
+        "attack_vector",
+        "requires_authentication",
+        "requires_user_interaction",
+        "is_default_configuration",
+        "product_kind",
+        "severity",
+    ]
+    list_editable = ["severity"]
+    ordering = ["position"]
+
+
+@admin.register(ProductSeverity)
+class ProductSeverityAdmin(admin.ModelAdmin[ProductSeverity]):
+    list_display = ["vulnerability", "product", "proposed_severity", "severity", "assessed_by", "assessed_at"]
+    raw_id_fields = ["vulnerability"]
+    # Decided through the scoring service, which keeps the headline and history in step.
+    readonly_fields = [field.name for field in ProductSeverity._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -5,13 +5,19 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from vulndesk.core.api import caller, paginate, problem_responses, require
+from vulndesk.catalog.selectors import get_product
+from vulndesk.core.api import caller, paginate, problem_responses, referenced, require
 from vulndesk.core.permissions import Permission
-from vulndesk.scoring.models import ScoreChange, Vulnerability
+from vulndesk.scoring.bug_bar import Conditions
+from vulndesk.scoring.models import ProductSeverity, ScoreChange, Vulnerability
 from vulndesk.scoring.schemas import (
     CvssIn,
     CvssOut,
+    ProductSeverityIn,
+    ProductSeverityOut,
     ScoreChangeOut,
+    SeverityConditionsIn,
+    SeverityProposalOut,
     VulnerabilityIn,
     VulnerabilityOut,
     VulnerabilityPage,
@@ -19,8 +25,21 @@ from vulndesk.scoring.schemas import (
     VulnerabilityQuery,
     VulnerabilityUpdateIn,
 )
-from vulndesk.scoring.selectors import get_vulnerability_for_user, list_score_changes, list_vulnerabilities_for_user
-from vulndesk.scoring.services import VulnerabilityDetails, create_vulnerability, score_vector, update_vulnerability
+from vulndesk.scoring.selectors import (
+    get_vulnerability_for_user,
+    list_product_severities_of,
+    list_score_changes,
+    list_vulnerabilities_for_user,
+)
+from vulndesk.scoring.services import (
+    VulnerabilityDetails,
+    assess_product_severity,
+    create_vulnerability,
+    propose_product_severity,
+    score_vector,
+    severity_conditions,
+    update_vulnerability,
+)
 from vulndesk.triage.selectors import get_case_for_user
 
 router = Router(tags=["vulnerabilities"])
@@ -145,3 +164,92 @@ def _score_change_out(change: ScoreChange) -> dict[str, Any]:
 def get_score_history(request: HttpRequest, vulnerability_id: int) -> list[dict[str, Any]]:
     vulnerability = get_vulnerability_for_user(caller(request), vulnerability_id)
     return [_score_change_out(change) for change in list_score_changes(vulnerability)]
+
+
+def _conditions(payload: SeverityConditionsIn) -> Conditions:
+    return severity_conditions(
+        payload.impact_type,
+        cvss_vector=payload.cvss_vector,
+        attack_vector=payload.attack_vector,
+        requires_authentication=payload.requires_authentication,
+        requires_user_interaction=payload.requires_user_interaction,
+        is_default_configuration=payload.is_default_configuration,
+        product_kind=payload.product_kind,
+        chained_impact_type=payload.chained_impact_type,
+    )
+
+
+@router.post(
+    "/scoring/severity",
+    response=SeverityProposalOut,
+    tags=["scoring"],
+    summary="Propose an MSRC-style severity from impact type and conditions",
+    description="Staff only. Nothing is stored; record a decision with POST /vulnerabilities/{id}/severities.",
+    openapi_extra=problem_responses(401, 403, 422),
+)
+def propose_severity(request: HttpRequest, payload: SeverityConditionsIn) -> dict[str, Any]:
+    require(caller(request), Permission.VULNERABILITY_VIEW)
+    proposal = propose_product_severity(_conditions(payload))
+    return {
+        "severity": proposal.severity,
+        "rule": proposal.rule.name,
+        "explanation": proposal.explanation,
+        "conditions": vars(proposal.conditions),
+    }
+
+
+def _product_severity_out(assessment: ProductSeverity) -> dict[str, Any]:
+    return {
+        "product": assessment.product.slug,
+        "product_name": assessment.product.name,
+        "is_override": assessment.is_override,
+        "assessed_by": str(assessment.assessed_by),
+    } | {
+        name: getattr(assessment, name)
+        for name in (
+            "product_kind",
+            "attack_vector",
+            "requires_authentication",
+            "requires_user_interaction",
+            "is_default_configuration",
+            "chained_impact_type",
+            "proposed_severity",
+            "proposed_by_rule",
+            "severity",
+            "rationale",
+            "assessed_at",
+        )
+    }
+
+
+@router.get(
+    "/vulnerabilities/{vulnerability_id}/severities",
+    response=list[ProductSeverityOut],
+    summary="Severity per affected product (the vulnerability's severity is the highest)",
+    openapi_extra=problem_responses(401, 404),
+)
+def list_product_severities(request: HttpRequest, vulnerability_id: int) -> list[dict[str, Any]]:
+    vulnerability = get_vulnerability_for_user(caller(request), vulnerability_id)
+    return [_product_severity_out(item) for item in list_product_severities_of(vulnerability)]
+
+
+@router.post(
+    "/vulnerabilities/{vulnerability_id}/severities",
+    response=ProductSeverityOut,
+    summary="Rate the vulnerability in one product: accept the bug bar's proposal or override it with a rationale",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_product_severity(request: HttpRequest, vulnerability_id: int, payload: ProductSeverityIn) -> dict[str, Any]:
+    user = caller(request)
+    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
+    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    product = referenced("product", get_product, payload.product)
+    assessment = assess_product_severity(
+        vulnerability,
+        product,
+        _conditions(payload),
+        actor=user,
+        severity=payload.severity,
+        rationale=payload.rationale,
+    )
+    return _product_severity_out(assessment)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from vulndesk.catalog.models import Product
 from vulndesk.core.models import TimestampedModel
 from vulndesk.core.permissions import Permission, is_staff_role
 from vulndesk.core.taxonomy import ImpactType, Severity
@@ -81,3 +82,95 @@ class ScoreChange(models.Model):
         return (
             f"{self.get_kind_display()} of {self.vulnerability_id}: {self.old_value or '—'} → {self.new_value or '—'}"
         )
+
+
+class BugBarRule(models.Model):
+    """An editable rule of the severity bug bar (see scoring/bug_bar.py for the defaults).
+
+    While this table is empty, the built-in MSRC-style defaults apply. `vulndesk scoring
+    bug-bar --load-defaults` copies them here to be edited in the admin. A blank condition
+    matches anything; rules are tried by `position`, the first match fires.
+    """
+
+    class AnyBool(models.TextChoices):
+        ANY = "", "any"
+        YES = "yes", "yes"
+        NO = "no", "no"
+
+    position = models.PositiveIntegerField(unique=True)
+    name = models.SlugField(max_length=60, unique=True)
+    impact_type = models.CharField(max_length=16, choices=ImpactType.choices, blank=True)
+    attack_vector = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[("network", "network"), ("adjacent", "adjacent"), ("local", "local"), ("physical", "physical")],
+    )
+    requires_authentication = models.CharField(max_length=3, choices=AnyBool.choices, blank=True)
+    requires_user_interaction = models.CharField(max_length=3, choices=AnyBool.choices, blank=True)
+    is_default_configuration = models.CharField(max_length=3, choices=AnyBool.choices, blank=True)
+    product_kind = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[("client", "client"), ("server", "server"), ("online_service", "online service")],
+    )
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    explanation = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.name} → {self.severity}"
+
+
+class ProductSeverity(models.Model):
+    """The severity of a vulnerability in one affected product: the proposal, and what the analyst decided.
+
+    The vulnerability's headline severity is the highest of these (Critical > Important >
+    Moderate > Low). A decision that differs from the proposal is an override and carries a rationale.
+    """
+
+    class Kind(models.TextChoices):
+        CLIENT = "client", "Client (installed software)"
+        SERVER = "server", "Server (installed software)"
+        ONLINE_SERVICE = "online_service", "Online service (internet-facing, operated by us)"
+
+    class AttackVector(models.TextChoices):
+        NETWORK = "network", "Network"
+        ADJACENT = "adjacent", "Adjacent network"
+        LOCAL = "local", "Local"
+        PHYSICAL = "physical", "Physical"
+
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="product_severities")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    product_kind = models.CharField(max_length=16, choices=Kind.choices)
+    attack_vector = models.CharField(max_length=12, choices=AttackVector.choices)
+    requires_authentication = models.BooleanField()
+    requires_user_interaction = models.BooleanField()
+    is_default_configuration = models.BooleanField(default=True)
+    chained_impact_type = models.CharField(
+        max_length=16,
+        choices=ImpactType.choices,
+        blank=True,
+        help_text="The higher class it reaches when chained with by-design behaviour; rated at that class.",
+    )
+    proposed_severity = models.CharField(max_length=16, choices=Severity.choices)
+    proposed_by_rule = models.CharField(max_length=60)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    rationale = models.TextField(blank=True)
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["product__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["vulnerability", "product"], name="product_severity_unique"),
+        ]
+        verbose_name_plural = "product severities"
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.severity}"
+
+    @property
+    def is_override(self) -> bool:
+        return self.severity != self.proposed_severity

@@ -1,12 +1,19 @@
 """API shapes of vulnerabilities and their CVSS scores."""
 
 import datetime as dt
+from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator
 
 from vulndesk.core.api import Page, PageParams
 from vulndesk.core.taxonomy import ImpactType, Severity
+
+# Literal types make ninja answer an unknown enum value with a 422 that lists the allowed ones.
+ImpactTypeChoice = Literal["rce", "eop", "info", "dos", "sfb", "spoofing", "tampering", "did"]
+SeverityChoice = Literal["critical", "important", "moderate", "low"]
+AttackVectorChoice = Literal["network", "adjacent", "local", "physical"]
+ProductKindChoice = Literal["client", "server", "online_service"]
 
 
 class VulnerabilityIn(Schema):
@@ -100,3 +107,51 @@ class ScoreChangeOut(Schema):
     old_score: float | None
     new_score: float | None
     rationale: str
+
+
+class SeverityConditionsIn(Schema):
+    """What the bug bar needs. Give `cvss_vector` to derive attack vector, authentication and user
+    interaction from it; fields given explicitly win over the vector."""
+
+    impact_type: ImpactTypeChoice
+    cvss_vector: str = Field("", max_length=300, description="CVSS 3.x or 4.0; supplies AV, PR and UI.")
+    attack_vector: AttackVectorChoice | None = None
+    requires_authentication: bool | None = None
+    requires_user_interaction: bool | None = None
+    is_default_configuration: bool = True
+    product_kind: ProductKindChoice | None = Field(None, description="Unknown when left out.")
+    chained_impact_type: ImpactTypeChoice | None = Field(
+        None, description="The higher class reached by chaining with by-design behaviour; rated at that class."
+    )
+
+
+class SeverityProposalOut(Schema):
+    severity: str
+    rule: str = Field(description="The bug bar rule that fired.")
+    explanation: str
+    conditions: dict[str, Any] = Field(description="The conditions the rules saw, after deriving from the vector.")
+
+
+class ProductSeverityIn(SeverityConditionsIn):
+    product: str = Field(description="The product's slug.")
+    product_kind: ProductKindChoice = Field(description="client, server or online_service")
+    severity: SeverityChoice | None = Field(None, description="Leave out to accept the proposal.")
+    rationale: str = Field("", description="Required when `severity` differs from the proposal.")
+
+
+class ProductSeverityOut(Schema):
+    product: str = Field(description="The product's slug.")
+    product_name: str
+    product_kind: str
+    attack_vector: str
+    requires_authentication: bool
+    requires_user_interaction: bool
+    is_default_configuration: bool
+    chained_impact_type: str
+    proposed_severity: str
+    proposed_by_rule: str
+    severity: str
+    is_override: bool
+    rationale: str
+    assessed_by: str
+    assessed_at: dt.datetime

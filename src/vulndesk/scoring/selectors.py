@@ -3,7 +3,7 @@ from django.http import Http404
 
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Permission, can
-from vulndesk.scoring.models import ScoreChange, Vulnerability
+from vulndesk.scoring.models import ProductSeverity, ScoreChange, Vulnerability
 
 
 def list_vulnerabilities_for_user(user: User, *, case_id: int | None = None) -> QuerySet[Vulnerability]:
@@ -27,3 +27,8 @@ def get_vulnerability_for_user(
 def list_score_changes(vulnerability: Vulnerability) -> QuerySet[ScoreChange]:
     """The scoring history of a vulnerability the caller was already allowed to see, newest first."""
     return ScoreChange.objects.filter(vulnerability=vulnerability).select_related("changed_by")
+
+
+def list_product_severities_of(vulnerability: Vulnerability) -> QuerySet[ProductSeverity]:
+    """Per-product severities of a vulnerability the caller was already allowed to see."""
+    return ProductSeverity.objects.filter(vulnerability=vulnerability).select_related("product", "assessed_by")

@@ -5,14 +5,26 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from vulndesk.accounts.models import User
+from vulndesk.catalog.models import Product
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.services import record_event
 from vulndesk.core.taxonomy import ImpactType, Severity
 from vulndesk.intake.models import validate_cwe
 from vulndesk.lib.cvss_vectors import CvssScore, InvalidCvssVector, score_cvss_vector
-from vulndesk.scoring.models import ScoreChange, Vulnerability, validate_cve_id
+from vulndesk.scoring.bug_bar import (
+    DEFAULT_RULES,
+    Conditions,
+    NoRuleMatched,
+    Proposal,
+    Rule,
+    conditions_from_cvss,
+    highest_severity,
+    propose_severity,
+)
+from vulndesk.scoring.models import BugBarRule, ProductSeverity, ScoreChange, Vulnerability, validate_cve_id
 from vulndesk.triage.models import Case
 
 
@@ -141,3 +153,164 @@ def update_vulnerability(
     record_event(vulnerability, tag="vulnerability:updated", actor=actor, changes=changes, rationale=rationale)
     _record_score_changes(vulnerability, before, actor=actor, rationale=rationale)
     return vulnerability
+
+
+# --- Severity by impact type -----------------------------------------------------------------
+
+_ANY_BOOL = {"": None, "yes": True, "no": False}
+
+
+def _rule_from_row(row: BugBarRule) -> Rule:
+    return Rule(
+        name=row.name,
+        severity=row.severity,
+        explanation=row.explanation,
+        impact_type=row.impact_type or None,
+        attack_vector=row.attack_vector or None,
+        requires_authentication=_ANY_BOOL[row.requires_authentication],
+        requires_user_interaction=_ANY_BOOL[row.requires_user_interaction],
+        is_default_configuration=_ANY_BOOL[row.is_default_configuration],
+        product_kind=row.product_kind or None,
+    )
+
+
+def active_bug_bar() -> tuple[Rule, ...]:
+    """The organisation's bug bar rules in order; the MSRC-style defaults while none are configured."""
+    rows = list(BugBarRule.objects.all())
+    return tuple(_rule_from_row(row) for row in rows) if rows else DEFAULT_RULES
+
+
+@transaction.atomic
+def load_default_bug_bar(*, actor: User | None) -> int:
+    """Replace the configured rules by the built-in defaults, so they can be edited; returns how many."""
+    BugBarRule.objects.all().delete()
+    as_choice = {None: "", True: "yes", False: "no"}
+    BugBarRule.objects.bulk_create(
+        BugBarRule(
+            position=(index + 1) * 10,
+            name=rule.name,
+            impact_type=rule.impact_type or "",
+            attack_vector=rule.attack_vector or "",
+            requires_authentication=as_choice[rule.requires_authentication],
+            requires_user_interaction=as_choice[rule.requires_user_interaction],
+            is_default_configuration=as_choice[rule.is_default_configuration],
+            product_kind=rule.product_kind or "",
+            severity=rule.severity,
+            explanation=rule.explanation,
+        )
+        for index, rule in enumerate(DEFAULT_RULES)
+    )
+    return len(DEFAULT_RULES)
+
+
+def severity_conditions(
+    impact_type: str,
+    *,
+    cvss_vector: str = "",
+    attack_vector: str | None = None,
+    requires_authentication: bool | None = None,
+    requires_user_interaction: bool | None = None,
+    is_default_configuration: bool = True,
+    product_kind: str | None = None,
+    chained_impact_type: str | None = None,
+) -> Conditions:
+    """Bug bar conditions: given explicitly, or derived from a CVSS vector (explicit values win)."""
+    derived: dict[str, Any] = {}
+    if cvss_vector.strip():
+        score = score_vector(cvss_vector, field="cvss_vector")
+        if score.version not in ("3.0", "3.1", "4.0"):
+            raise RuleViolation("Give a CVSS 3.x or 4.0 vector to derive conditions from.", field="cvss_vector")
+        derived = vars(conditions_from_cvss(impact_type, score.metrics))
+    explicit = {
+        "attack_vector": attack_vector,
+        "requires_authentication": requires_authentication,
+        "requires_user_interaction": requires_user_interaction,
+    }
+    for name, value in explicit.items():
+        if value is None and name not in derived:
+            raise RuleViolation(f"Give {name}, or a cvss_vector to derive it from.", field=name)
+    values = derived | {name: value for name, value in explicit.items() if value is not None}
+    values |= {
+        "impact_type": impact_type,
+        "is_default_configuration": is_default_configuration,
+        "product_kind": product_kind,
+        "chained_impact_type": chained_impact_type,
+    }
+    return Conditions(**values)
+
+
+def propose_product_severity(conditions: Conditions) -> Proposal:
+    """The bug bar's proposal, or RuleViolation when no configured rule covers the conditions."""
+    if conditions.impact_type not in ImpactType.values:
+        raise RuleViolation(f"Unknown impact type {conditions.impact_type!r}.", field="impact_type")
+    if conditions.chained_impact_type and conditions.chained_impact_type not in ImpactType.values:
+        raise RuleViolation(f"Unknown impact type {conditions.chained_impact_type!r}.", field="chained_impact_type")
+    try:
+        return propose_severity(conditions, active_bug_bar())
+    except NoRuleMatched as error:
+        raise RuleViolation(f"{error} Add a rule for it to the bug bar in the admin.", field="impact_type") from None
+
+
+@transaction.atomic
+def assess_product_severity(
+    vulnerability: Vulnerability,
+    product: Product,
+    conditions: Conditions,
+    *,
+    actor: User,
+    severity: str | None = None,
+    rationale: str = "",
+) -> ProductSeverity:
+    """Rate `vulnerability` in `product`: accept the bug bar's proposal, or override it with a rationale.
+
+    The vulnerability's headline severity becomes the highest across its products, and a
+    change of headline is kept in the scoring history.
+    """
+    vulnerability = Vulnerability.objects.select_for_update().get(pk=vulnerability.pk)
+    proposal = propose_product_severity(conditions)
+    decided = severity or proposal.severity
+    if decided not in Severity.values:
+        raise RuleViolation(
+            f"Unknown severity {decided!r}; use critical, important, moderate or low.", field="severity"
+        )
+    if decided != proposal.severity and not rationale.strip():
+        raise RuleViolation(
+            f"The bug bar proposes {proposal.severity}; say why you rate it {decided} (rationale).",
+            field="rationale",
+        )
+    values = {
+        "product_kind": conditions.product_kind or ProductSeverity.Kind.SERVER,
+        "attack_vector": conditions.attack_vector,
+        "requires_authentication": conditions.requires_authentication,
+        "requires_user_interaction": conditions.requires_user_interaction,
+        "is_default_configuration": conditions.is_default_configuration,
+        "chained_impact_type": conditions.chained_impact_type or "",
+        "proposed_severity": proposal.severity,
+        "proposed_by_rule": proposal.rule.name,
+        "severity": decided,
+        "rationale": rationale.strip(),
+        "assessed_by": actor,
+        "assessed_at": timezone.now(),
+    }
+    assessment, _created = ProductSeverity.objects.update_or_create(
+        vulnerability=vulnerability, product=product, defaults=values
+    )
+    record_event(
+        vulnerability,
+        tag="vulnerability:severity_assessed",
+        actor=actor,
+        changes={
+            f"severity[{product.slug}]": (None, decided),
+            "proposed": (None, f"{proposal.severity} ({proposal.rule.name})"),
+        },
+        rationale=rationale,
+    )
+    headline = highest_severity(list(vulnerability.product_severities.values_list("severity", flat=True)))
+    if headline and headline != vulnerability.severity:
+        before = {"cvss_vector": vulnerability.cvss_vector, "cvss_score": vulnerability.cvss_score}
+        before["severity"] = vulnerability.severity
+        vulnerability.severity = headline
+        vulnerability.save(update_fields=["severity", "updated_at"])
+        why = f"Highest severity across products ({product.name}: {decided})." + (f" {rationale}" if rationale else "")
+        _record_score_changes(vulnerability, before, actor=actor, rationale=why.strip())
+    return assessment
