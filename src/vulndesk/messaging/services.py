@@ -1,5 +1,6 @@
 """Writing to threads: posting, replying, editing, and the events vulndesk posts itself."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
+from vulndesk.core.models import StateInterval
 from vulndesk.core.permissions import STAFF_ROLES
 from vulndesk.core.services import record_event
 from vulndesk.intake.models import Report
@@ -127,7 +129,7 @@ def edit_message(message: Message, *, body: str, actor: User) -> Message:
     """Replace a message's text, keeping the old text as a revision. Only its author may."""
     if message.is_event or message.author_id != actor.pk:
         raise PermissionDenied("Only the author can edit a message.")
-    message = Message.objects.select_for_update().select_related("report", "case").get(pk=message.pk)
+    message = Message.objects.select_for_update().get(pk=message.pk)
     body = _clean_body(body)
     if body == message.body:
         return message
@@ -161,13 +163,18 @@ def post_report_event(report: Report, *, body: str) -> Message:
     return message
 
 
-def announce_report_status(report: Report, *, previous_state: str) -> Message | None:
+def announce_report_status(report: Report) -> Message | None:
     """Tell the researcher their report's public status, when it changed in words they can see.
 
-    Internal steps that look the same from outside (triaging → validating are both "Under
-    review") post nothing, so the researcher is not told twice.
+    Call it right after the state change, in the same transaction. Internal steps that look
+    the same from outside (triaging → validating are both "Under review") post nothing, so
+    the researcher is not told twice.
     """
+    intervals = StateInterval.objects.filter(
+        target_type=ContentType.objects.get_for_model(Report), target_id=report.pk
+    ).order_by("-entered_at", "-id")
+    previous = [interval.state for interval in intervals[:2]][1:]
     wording = Report.RESEARCHER_STATUS.get(report.state)
-    if not wording or wording == Report.RESEARCHER_STATUS.get(previous_state):
+    if not wording or (previous and wording == Report.RESEARCHER_STATUS.get(previous[0])):
         return None
     return post_report_event(report, body=f"Status changed to **{wording}**.")

@@ -1,0 +1,26 @@
+"""`{% load messaging %}{% report_thread report %}`: a report's thread where the report page wants it."""
+
+from typing import Any
+
+from django import template
+from django.http import Http404
+
+from vulndesk.accounts.models import User
+from vulndesk.intake.models import Report
+from vulndesk.messaging.permissions import Thread
+from vulndesk.messaging.views import thread_context
+
+register = template.Library()
+
+
+@register.inclusion_tag("messaging/_thread.html", takes_context=True)
+def report_thread(context: dict[str, Any], report: Report) -> dict[str, Any]:
+    """The thread as the signed-in viewer may read it; nothing for anyone the selectors refuse."""
+    request = context["request"]
+    if not isinstance(request.user, User):
+        return {}
+    try:
+        thread = thread_context(request, request.user, Thread(report=report))
+    except Http404:
+        return {}
+    return thread | {"request": request, "csrf_token": context.get("csrf_token")}

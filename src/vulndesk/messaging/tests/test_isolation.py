@@ -1,0 +1,107 @@
+"""No page and no endpoint shows an internal note to anyone outside the PSIRT.
+
+One fixture thread holds internal notes (on the report, on its case, and an edited one whose
+earlier text is a revision), each carrying a marker. Every message-bearing URL is fetched as
+every kind of outside viewer, and the marker must never appear in the response.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from vulndesk.accounts.models import User
+from vulndesk.accounts.services import issue_token
+from vulndesk.core.tests.factories import CaseFactory, ReportFactory
+from vulndesk.intake.models import Report
+from vulndesk.messaging.models import Channel
+from vulndesk.messaging.services import edit_message
+from vulndesk.messaging.tests.factories import case_note, report_message
+from vulndesk.triage.models import CaseReport
+
+pytestmark = pytest.mark.django_db
+MARKER = "INTERNAL-ONLY-7f3a"  # in report notes and case notes: no one outside the PSIRT sees it
+REPORT_MARKER = "REPORT-NOTE-9c1e"  # in report notes only: engineers and release managers don't read reports
+
+
+@dataclass
+class World:
+    report: Report
+    note_id: int
+    researcher_message_id: int
+    case_id: int
+
+
+@pytest.fixture
+def world(researcher: User, analyst: User, coordinator: User) -> World:
+    report = ReportFactory.create(researcher=researcher, state=Report.State.CONFIRMED)
+    case = CaseFactory.create()
+    CaseReport.objects.create(case=case, report=report)
+    public = report_message(report, researcher, "Public question from the researcher")
+    report_message(report, analyst, f"{MARKER} {REPORT_MARKER} on the report", channel=Channel.INTERNAL)
+    note = report_message(report, analyst, f"{MARKER} {REPORT_MARKER} first text", channel=Channel.INTERNAL)
+    edit_message(note, body="Edited note, earlier text kept", actor=analyst)
+    case_note(case, coordinator, f"{MARKER} on the case")
+    return World(report=report, note_id=note.pk, researcher_message_id=public.pk, case_id=case.pk)
+
+
+def _urls(world: World) -> list[tuple[str, str]]:
+    report, case = world.report.pk, world.case_id
+    return [
+        ("api", f"/api/v1/reports/{report}/messages"),
+        ("api", f"/api/v1/reports/{report}/messages?channel=researcher"),
+        ("api", f"/api/v1/reports/{report}/messages?channel=internal"),
+        ("api", f"/api/v1/cases/{case}/messages"),
+        ("api", f"/api/v1/cases/{case}/messages?channel=internal"),
+        ("api", f"/api/v1/messages/{world.note_id}/revisions"),
+        ("page", f"/reports/{report}/"),
+        ("page", f"/reports/{report}/messages/"),
+        ("page", f"/reports/{report}/messages/?reply_to={world.note_id}"),
+        ("page", f"/cases/{case}/messages/"),
+        ("page", f"/messages/{world.note_id}/edit/"),
+    ]
+
+
+def _fetch(kind: str, url: str, user: User | None) -> bytes:
+    client = Client()
+    headers = {}
+    if user is not None and kind == "api":
+        headers["Authorization"] = f"Bearer {issue_token(user, name='isolation', actor=user).secret}"
+    elif user is not None:
+        client.force_login(user)
+    return client.get(url, headers=headers, follow=True).content
+
+
+@pytest.mark.parametrize("viewer", ["researcher", "outsider", None])
+def test_no_internal_note_reaches_anyone_outside(
+    world: World, request: pytest.FixtureRequest, viewer: str | None
+) -> None:
+    user = request.getfixturevalue(viewer) if viewer else None
+
+    leaks = [url for kind, url in _urls(world) if MARKER.encode() in _fetch(kind, url, user)]
+
+    assert leaks == []
+
+
+@pytest.mark.parametrize("viewer", ["engineer", "release_manager"])
+def test_staff_who_do_not_read_reports_see_no_report_notes(
+    world: World, request: pytest.FixtureRequest, viewer: str
+) -> None:
+    user = request.getfixturevalue(viewer)
+
+    leaks = [url for kind, url in _urls(world) if REPORT_MARKER.encode() in _fetch(kind, url, user)]
+
+    assert leaks == []
+    assert MARKER.encode() in _fetch("page", f"/cases/{world.case_id}/messages/", user)
+
+
+def test_the_owner_still_sees_their_thread(world: World, researcher: User) -> None:
+    pages = [_fetch(kind, url, researcher) for kind, url in _urls(world)]
+
+    assert sum(b"Public question from the researcher" in page for page in pages) >= 4
+
+
+def test_the_marker_is_visible_to_staff_so_the_matrix_can_fail(world: World, analyst: User) -> None:
+    leaks = [url for kind, url in _urls(world) if MARKER.encode() in _fetch(kind, url, analyst)]
+
+    assert len(leaks) >= 6
