@@ -10,6 +10,7 @@ from vulndesk.core.errors import Conflict, RuleViolation
 from vulndesk.core.permissions import Permission, can
 from vulndesk.core.services import change_state, enter_initial_state, record_event
 from vulndesk.intake.models import Report
+from vulndesk.messaging.services import announce_report_status
 from vulndesk.triage.models import Case, CaseReport
 from vulndesk.triage.tasks import notify_researcher_of_status
 
@@ -23,6 +24,8 @@ def _needs_reason(current: str, to: str) -> bool:
 
 
 def _notify_researcher_after_commit(report: Report) -> None:
+    # The researcher's thread shows the new public status too (in this transaction).
+    announce_report_status(report)
     if Report.RESEARCHER_STATUS.get(report.state):
         report_id, state = report.pk, report.state
         transaction.on_commit(lambda: notify_researcher_of_status.enqueue(report_id=report_id, state=state))
