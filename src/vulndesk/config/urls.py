@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("vulndesk.intake.urls")),
     path("", include("vulndesk.triage.urls")),
     path("", include("vulndesk.advisories.urls")),
+    path("", include("vulndesk.messaging.urls")),
 ]
 
 handler403 = "vulndesk.core.views.permission_denied"
