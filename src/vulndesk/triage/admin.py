@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from vulndesk.triage.models import Case, CaseReport
+from vulndesk.triage.models import Case, CaseReport, SlaCalendar, SlaHoliday, SlaTarget, SlaWarning
 
 
 class CaseReportInline(admin.TabularInline[CaseReport, Case]):
@@ -18,3 +18,27 @@ class CaseAdmin(admin.ModelAdmin[Case]):
     readonly_fields = ["state", "created_at", "updated_at"]
     filter_horizontal = ["teams"]
     inlines = [CaseReportInline]
+
+
+class SlaHolidayInline(admin.TabularInline[SlaHoliday, SlaCalendar]):
+    model = SlaHoliday
+    extra = 1
+
+
+@admin.register(SlaCalendar)
+class SlaCalendarAdmin(admin.ModelAdmin[SlaCalendar]):
+    list_display = ["name", "timezone", "country", "subdivision", "is_default"]
+    filter_horizontal = ["teams"]
+    inlines = [SlaHolidayInline]
+
+
+@admin.register(SlaTarget)
+class SlaTargetAdmin(admin.ModelAdmin[SlaTarget]):
+    list_display = ["clock", "severity", "amount", "unit", "at_risk_percent"]
+    list_filter = ["clock"]
+
+
+@admin.register(SlaWarning)
+class SlaWarningAdmin(admin.ModelAdmin[SlaWarning]):
+    list_display = ["content_type", "object_id", "clock", "due_at", "sent_at"]
+    readonly_fields = ["content_type", "object_id", "clock", "due_at", "sent_at", "recipients"]

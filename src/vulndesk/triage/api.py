@@ -12,6 +12,7 @@ from vulndesk.core.permissions import Permission
 from vulndesk.intake.models import Report
 from vulndesk.intake.schemas import ReportOut
 from vulndesk.intake.selectors import get_report_for_user
+from vulndesk.triage.clocks import Clock, report_clocks
 from vulndesk.triage.models import Case
 from vulndesk.triage.schemas import (
     CaseDetailOut,
@@ -20,6 +21,7 @@ from vulndesk.triage.schemas import (
     CaseQuery,
     CaseReportsIn,
     CaseTransitionIn,
+    ClockOut,
     ReportTransitionIn,
 )
 from vulndesk.triage.selectors import get_case_for_user, list_cases_for_user
@@ -55,6 +57,18 @@ def post_report_transition(request: HttpRequest, report_id: int, payload: Report
         expected_state=payload.expected_state,
     )
     return ReportOut.of(report)
+
+
+@router.get(
+    "/reports/{report_id}/clocks",
+    response=list[ClockOut],
+    summary="A report's SLA clocks",
+    openapi_extra=problem_responses(401, 404),
+)
+def get_report_clocks(request: HttpRequest, report_id: int) -> list[Clock]:
+    """First response and triage clocks with status and due time. Staff only: researchers get 404."""
+    report = get_report_for_user(caller(request), report_id, need=Permission.REPORT_TRIAGE)
+    return report_clocks([report])[report.pk]
 
 
 @router.post(

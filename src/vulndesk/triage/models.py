@@ -1,14 +1,18 @@
 """Cases: confirmed reports grouped into the unit a response team remediates and discloses."""
 
 from typing import TYPE_CHECKING, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from vulndesk.catalog.models import Team
-from vulndesk.core.models import StatefulModel
+from vulndesk.core.models import StatefulModel, TimestampedModel
 from vulndesk.core.permissions import Permission, is_staff_role
+from vulndesk.core.taxonomy import Severity
 from vulndesk.intake.models import Report
+from vulndesk.lib.calendars import is_known_country
 
 if TYPE_CHECKING:
     from vulndesk.accounts.models import User
@@ -74,3 +78,120 @@ class CaseReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report.reference} in {self.case.reference}"
+
+
+# --- SLA clocks: calendars and targets --------------------------------------------------------
+
+
+class SlaClock(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    TRIAGE = "triage", "Triage"
+    FIX = "fix", "Fix"
+
+
+def _default_weekend() -> list[int]:
+    return [5, 6]
+
+
+class SlaCalendar(TimestampedModel):
+    """Business days of one team (or of everyone, when it is the default): weekends, holidays, time zone."""
+
+    name = models.CharField(max_length=120, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Berlin.")
+    weekend_days = models.JSONField(
+        default=_default_weekend, help_text="ISO weekday numbers minus one: 0 Monday … 5 Saturday, 6 Sunday."
+    )
+    country = models.CharField(
+        max_length=2, blank=True, help_text="ISO 3166 country code whose public holidays are days off, e.g. DE."
+    )
+    subdivision = models.CharField(max_length=10, blank=True, help_text="Optional state or province, e.g. BY.")
+    is_default = models.BooleanField(default=False, help_text="Used for teams without a calendar of their own.")
+    teams = models.ManyToManyField(Team, blank=True, related_name="sla_calendars")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="sla_calendar_one_default"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["timezone"] = f"{self.timezone!r} is not an IANA time zone; write it like Europe/Berlin."
+        if self.country and not is_known_country(self.country):
+            errors["country"] = f"No public holiday data for {self.country!r}; use an ISO code like DE or US."
+        days = self.weekend_days
+        if not isinstance(days, list) or not all(isinstance(day, int) and 0 <= day <= 6 for day in days):
+            errors["weekend_days"] = "List weekday numbers from 0 (Monday) to 6 (Sunday), e.g. [5, 6]."
+        elif len(set(days)) == 7:
+            errors["weekend_days"] = "At least one day of the week must be a business day."
+        if errors:
+            raise ValidationError(errors)
+
+
+class SlaHoliday(models.Model):
+    """A custom day off (company shutdown, local holiday), on top of the country's public holidays."""
+
+    calendar = models.ForeignKey(SlaCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="sla_holiday_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class SlaTarget(models.Model):
+    """How long a clock may run, per clock and (for fix) severity; rows override the built-in defaults."""
+
+    class Unit(models.TextChoices):
+        BUSINESS_DAYS = "business_days", "business days"
+        CALENDAR_DAYS = "calendar_days", "calendar days"
+
+    clock = models.CharField(max_length=32, choices=SlaClock.choices)
+    severity = models.CharField(
+        max_length=16, choices=Severity.choices, blank=True, help_text="Empty: any severity (or severity unknown)."
+    )
+    amount = models.PositiveIntegerField()
+    unit = models.CharField(max_length=16, choices=Unit.choices, default=Unit.BUSINESS_DAYS)
+    at_risk_percent = models.PositiveSmallIntegerField(
+        default=75, help_text="The clock is at risk once this share of the target is used."
+    )
+
+    class Meta:
+        ordering = ["clock", "severity"]
+        constraints = [models.UniqueConstraint(fields=["clock", "severity"], name="sla_target_once_per_clock")]
+
+    def __str__(self) -> str:
+        return f"{self.get_clock_display()} {self.severity or 'any'}: {self.amount} {self.get_unit_display()}"
+
+
+class SlaWarning(models.Model):
+    """A warning sent that a clock is about to breach; one per clock and due time, so the task is idempotent."""
+
+    content_type = models.CharField(max_length=16, help_text="report or case")
+    object_id = models.BigIntegerField()
+    clock = models.CharField(max_length=32, choices=SlaClock.choices)
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "clock", "due_at"], name="sla_warning_once_per_due_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type} {self.object_id} {self.clock} due {self.due_at:%Y-%m-%d %H:%M}"

@@ -1,13 +1,14 @@
 """API shapes of triage: report transitions and cases."""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
 from vulndesk.core.api import Page, PageParams
 from vulndesk.intake.schemas import ReportState
+from vulndesk.triage.clocks import Clock, case_clocks
 from vulndesk.triage.models import Case
 
 # Inline, like ReportState: every model calls its enum `State`, and OpenAPI components are keyed by name.
@@ -44,6 +45,26 @@ class CaseQuery(PageParams):
     state: CaseState | None = None
 
 
+class ClockOut(Schema):
+    """One SLA clock, measured from the state history on the owning team's business calendar."""
+
+    name: Literal["first_response", "triage", "fix"]
+    status: Literal["on_track", "at_risk", "breached", "paused", "met"] = Field(
+        description="paused: waiting on the researcher (Needs info); met: stopped within the target."
+    )
+    target: str = Field(description="e.g. '1 business day', '30 calendar days'.")
+    started_at: dt.datetime
+    stopped_at: dt.datetime | None
+    due_at: dt.datetime | None = Field(
+        description="When the target is (or was) reached; null while paused or when met early."
+    )
+    elapsed_hours: float = Field(description="Counted time so far: business hours (or calendar hours) outside pauses.")
+
+    @staticmethod
+    def resolve_elapsed_hours(clock: Clock) -> float:
+        return round(clock.elapsed_seconds / 3600, 2)
+
+
 class CaseVulnerabilityOut(Schema):
     id: int
     cve_id: str | None
@@ -74,6 +95,11 @@ class CaseDetailOut(CaseOut):
     report_ids: list[int]
     teams: list[str] = Field(description="Slugs of the teams involved.")
     vulnerabilities: list[CaseVulnerabilityOut]
+    clocks: list[ClockOut]
+
+    @staticmethod
+    def resolve_clocks(case: Case) -> list[Clock]:
+        return case_clocks([case])[case.pk]
 
     @staticmethod
     def resolve_report_ids(case: Case) -> list[int]:

@@ -5,6 +5,7 @@ from django.core.mail import send_mail
 from django_tasks import task
 
 from vulndesk.intake.models import Report
+from vulndesk.triage import sla
 
 
 @task()
@@ -27,3 +28,14 @@ def notify_researcher_of_status(report_id: int, state: str) -> None:
         from_email=None,
         recipient_list=[report.researcher.email],
     )
+
+
+@task()
+def warn_before_breaches() -> int:
+    """Warn owners of clocks at risk or breached; idempotent (see triage.sla).
+
+    Scheduled from outside, as the database task backend has no scheduler: run
+    `vulndesk triage warn-breaches` every 15 minutes from cron or a systemd timer, or enqueue
+    this task from one. Returns the number of warnings sent.
+    """
+    return len(sla.warn_before_breaches())

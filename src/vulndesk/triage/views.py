@@ -15,6 +15,7 @@ from vulndesk.core.permissions import Permission, can, is_staff_role
 from vulndesk.core.portal import paginate, signed_in_user
 from vulndesk.intake.models import Report
 from vulndesk.intake.selectors import get_report_for_user, list_reports_for_user
+from vulndesk.triage.clocks import headline, report_clocks
 from vulndesk.triage.forms import QueueFilterForm, ReportTransitionForm
 from vulndesk.triage.services import transition_report
 
@@ -30,6 +31,8 @@ def report_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     filters = form.report_filters()
     page = paginate(request, list_reports_for_user(user, filters, sort=form.sort_order()))
+    reports: list[Report] = list(page.object_list)
+    clocks = report_clocks(reports)
     # Counts per state under the other filters, so each state link says what it would show.
     counted = list_reports_for_user(user, replace(filters, state=None)).order_by().values_list("state")
     counts = dict(counted.annotate(count=Count("pk")))
@@ -37,6 +40,7 @@ def report_queue(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "rows": [(report, headline(clocks[report.pk])) for report in reports],
         "selected_state": filters.state or "",
         "state_counts": [entry for entry in states if entry[2] or entry[0] == filters.state],
         "total": sum(counts.values()),
@@ -74,4 +78,5 @@ def report_transition(request: HttpRequest, report_id: int) -> HttpResponse:
             messages.success(request, f"{report.reference} is now {report.get_state_display()}.")
             return redirect("report_detail", report.pk)
     status = 400 if form.errors else 200
-    return render(request, "triage/report_transition.html", {"report": report, "form": form}, status=status)
+    context = {"report": report, "form": form, "clocks": report_clocks([report])[report.pk]}
+    return render(request, "triage/report_transition.html", context, status=status)

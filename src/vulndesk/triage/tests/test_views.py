@@ -10,6 +10,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from vulndesk.accounts.models import User
 from vulndesk.core.models import AuditEvent
+from vulndesk.core.services import enter_initial_state
 from vulndesk.core.tests.factories import ProductFactory, ReportFactory
 from vulndesk.intake.models import Report
 from vulndesk.triage.forms import ReportTransitionForm
@@ -151,8 +152,9 @@ def test_queue_query_count_does_not_grow_with_reports(
     ReportFactory.create_batch(60)
     client.force_login(analyst)
 
-    # session, user, product choices, state counts, page count, page of reports with product and researcher
-    with django_assert_max_num_queries(6):
+    # session, user, product choices, state counts, page count, page of reports with product and researcher;
+    # SLA clocks: calendars with holidays and teams (3), targets, state history of the page
+    with django_assert_max_num_queries(11):
         response = client.get(QUEUE, {"sort": "age"})
 
     assert _rows(response.content) == 50
@@ -324,3 +326,25 @@ def test_transition_page_refuses_a_move_someone_else_overtook(client: Client, an
     assert "moved to &#x27;validating&#x27; by someone else" in response.content.decode()
     report.refresh_from_db()
     assert report.state == Report.State.VALIDATING
+
+
+def test_queue_shows_each_reports_running_sla_clock(client: Client, analyst: User) -> None:
+    report = ReportFactory.create()
+    enter_initial_state(report, actor=report.researcher)
+    client.force_login(analyst)
+
+    html = client.get(QUEUE).content.decode()
+
+    assert '<span class="clock clock--on_track" title="First response: 1 business day">' in html
+    assert "due " in html
+
+
+def test_transition_page_shows_the_clocks(client: Client, analyst: User) -> None:
+    report = ReportFactory.create(state=Report.State.NEEDS_INFO)
+    enter_initial_state(report, actor=report.researcher)
+    client.force_login(analyst)
+
+    html = client.get(reverse("report_transition", args=[report.pk])).content.decode()
+
+    assert "SLA clocks" in html
+    assert "when the researcher answers" in html

@@ -1,0 +1,111 @@
+"""Warning people before an SLA clock breaches: the write side of the clocks (see clocks.py).
+
+Run periodically (`vulndesk triage warn-breaches` from cron or a systemd timer, or the
+`warn_before_breaches` task); each warning is recorded in `SlaWarning` once per clock and
+due time, so running it often, or twice at once, never sends the same warning twice.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from vulndesk.accounts.models import User
+from vulndesk.core.permissions import Role
+from vulndesk.intake.models import Report
+from vulndesk.triage.clocks import Clock, ClockStatus, case_clocks, report_clocks
+from vulndesk.triage.models import Case, SlaWarning
+
+_WARN = {ClockStatus.AT_RISK, ClockStatus.BREACHED}
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Warned:
+    kind: str
+    object_id: int
+    reference: str
+    clock: str
+    status: str
+    due_at: dt.datetime
+    recipients: list[str]
+
+
+def _triage_team() -> list[str]:
+    return list(
+        User.objects.filter(is_active=True, role__in=[Role.ANALYST, Role.COORDINATOR])
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+
+
+def _batches(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), _BATCH):
+        yield ids[start : start + _BATCH]
+
+
+def warn_before_breaches(*, now: dt.datetime | None = None) -> list[Warned]:
+    """Email whoever owns each open report (its assignee, else the triage team) and each open case
+    (its owner) whose clock is at risk or breached and was not yet warned for this due time."""
+    now = now or timezone.now()
+    warned: list[Warned] = []
+    team: list[str] | None = None
+    open_reports = list(
+        Report.objects.exclude(state__in=Report.CLOSED_STATES | {Report.State.FIXED}).values_list("pk", flat=True)
+    )
+    for ids in _batches(open_reports):
+        reports = list(Report.objects.filter(pk__in=ids).select_related("product", "assignee"))
+        clocks = report_clocks(reports, now=now)
+        for report in reports:
+            if report.assignee is not None:
+                recipients = [report.assignee.email]
+            else:
+                team = team if team is not None else _triage_team()
+                recipients = team
+            warned += _warn(
+                "report", report.pk, report.reference, report.title, clocks=clocks[report.pk], recipients=recipients
+            )
+    open_cases = list(
+        Case.objects.filter(state__in=[Case.State.OPEN, Case.State.REMEDIATING]).values_list("pk", flat=True)
+    )
+    for ids in _batches(open_cases):
+        cases = list(Case.objects.filter(pk__in=ids).select_related("owner"))
+        clocks = case_clocks(cases, now=now)
+        for case in cases:
+            recipients = [case.owner.email] if case.owner is not None else _triage_team()
+            warned += _warn("case", case.pk, case.reference, case.title, clocks=clocks[case.pk], recipients=recipients)
+    return warned
+
+
+def _warn(
+    kind: str, object_id: int, reference: str, title: str, *, clocks: list[Clock], recipients: list[str]
+) -> list[Warned]:
+    sent = []
+    for clock in clocks:
+        if clock.status not in _WARN or clock.due_at is None or clock.stopped_at is not None or not recipients:
+            continue
+        try:
+            with transaction.atomic():
+                SlaWarning.objects.create(
+                    content_type=kind, object_id=object_id, clock=clock.name, due_at=clock.due_at, recipients=recipients
+                )
+        except IntegrityError:
+            continue  # warned already for this due time (by an earlier run, or one running right now)
+        verb = "was due" if clock.status == ClockStatus.BREACHED else "is due"
+        path = f"/reports/{object_id}/" if kind == "report" else f"/api/v1/cases/{object_id}"
+        send_mail(
+            subject=f"[{reference}] {clock.label} {verb} {clock.due_at:%a %d %b %H:%M} UTC",
+            message=(
+                f"{reference} ({title}): the {clock.label.lower()} clock ({clock.target}) "
+                f"is {clock.status_label.lower()}; it {verb} {clock.due_at:%Y-%m-%d %H:%M} UTC.\n\n"
+                f"{settings.BASE_URL}{path}\n"
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+        sent.append(Warned(kind, object_id, reference, clock.name, clock.status, clock.due_at, recipients))
+    return sent
