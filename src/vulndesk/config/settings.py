@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from vulndesk.config.env import env_bool, env_int, env_list, env_str
+from vulndesk.lib.email_url import InvalidEmailUrl, parse_email_url
 
 MODE = env_str("VULNDESK_MODE", "embedded").strip().lower()
 if MODE not in {"embedded", "production"}:
@@ -193,6 +194,17 @@ EMAIL_PORT = env_int("VULNDESK_EMAIL_PORT", default=25, minimum=1, maximum=65535
 EMAIL_HOST_USER = env_str("VULNDESK_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("VULNDESK_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("VULNDESK_EMAIL_USE_TLS", default=False)
+# One URL for the outgoing mail server (lib/email_url.py); it overrides the separate variables above.
+_email_url = env_str("VULNDESK_EMAIL_URL")
+if _email_url:
+    try:
+        _smtp = parse_email_url(_email_url)
+    except InvalidEmailUrl as error:
+        raise ImproperlyConfigured(f"VULNDESK_EMAIL_URL: {error}.") from None
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _smtp.host, _smtp.port, _smtp.user, _smtp.password
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _smtp.use_tls, _smtp.use_ssl
+EMAIL_TIMEOUT = 30  # a hung mail server must not hold a worker forever; the outbox retries
 DEFAULT_FROM_EMAIL = env_str("VULNDESK_FROM_EMAIL", "security@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
