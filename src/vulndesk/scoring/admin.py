@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from vulndesk.scoring.models import BugBarRule, ProductSeverity, ScoreChange, Vulnerability
+from vulndesk.scoring.models import (
+    BugBarRule,
+    ExploitabilityAssessment,
+    ProductSeverity,
+    ScoreChange,
+    SsvcAssessment,
+    Vulnerability,
+)
 
 
 class ScoreChangeInline(admin.TabularInline[ScoreChange, Vulnerability]):
@@ -50,6 +57,27 @@ class ProductSeverityAdmin(admin.ModelAdmin[ProductSeverity]):
     raw_id_fields = ["vulnerability"]
     # Decided through the scoring service, which keeps the headline and history in step.
     readonly_fields = [field.name for field in ProductSeverity._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ExploitabilityAssessment)
+class ExploitabilityAssessmentAdmin(admin.ModelAdmin[ExploitabilityAssessment]):
+    list_display = ["vulnerability", "latest_release", "older_releases", "is_exploited", "assessed_by", "assessed_at"]
+    raw_id_fields = ["vulnerability"]
+    # Assessed through the scoring service, which audits and notifies.
+    readonly_fields = [field.name for field in ExploitabilityAssessment._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(SsvcAssessment)
+class SsvcAssessmentAdmin(admin.ModelAdmin[SsvcAssessment]):
+    list_display = ["vulnerability", "tree", "outcome", "decided_by", "decided_at"]
+    raw_id_fields = ["vulnerability"]
+    readonly_fields = [field.name for field in SsvcAssessment._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -3,21 +3,32 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from vulndesk.catalog.selectors import get_product
 from vulndesk.core.api import caller, paginate, problem_responses, referenced, require
 from vulndesk.core.permissions import Permission
 from vulndesk.scoring.bug_bar import Conditions
-from vulndesk.scoring.models import ProductSeverity, ScoreChange, Vulnerability
+from vulndesk.scoring.models import (
+    ExploitabilityAssessment,
+    ProductSeverity,
+    ScoreChange,
+    SsvcAssessment,
+    Vulnerability,
+)
 from vulndesk.scoring.schemas import (
     CvssIn,
     CvssOut,
+    ExploitabilityIn,
+    ExploitabilityOut,
     ProductSeverityIn,
     ProductSeverityOut,
     ScoreChangeOut,
     SeverityConditionsIn,
     SeverityProposalOut,
+    SsvcAssessmentOut,
+    SsvcIn,
+    SsvcOut,
     VulnerabilityIn,
     VulnerabilityOut,
     VulnerabilityPage,
@@ -27,19 +38,25 @@ from vulndesk.scoring.schemas import (
 )
 from vulndesk.scoring.selectors import (
     get_vulnerability_for_user,
+    list_exploitability_of,
     list_product_severities_of,
     list_score_changes,
+    list_ssvc_assessments_of,
     list_vulnerabilities_for_user,
 )
 from vulndesk.scoring.services import (
     VulnerabilityDetails,
+    assess_exploitability,
     assess_product_severity,
     create_vulnerability,
+    decide_ssvc,
     propose_product_severity,
+    record_ssvc_decision,
     score_vector,
     severity_conditions,
     update_vulnerability,
 )
+from vulndesk.scoring.ssvc import SsvcDecision
 from vulndesk.triage.selectors import get_case_for_user
 
 router = Router(tags=["vulnerabilities"])
@@ -253,3 +270,110 @@ def post_product_severity(request: HttpRequest, vulnerability_id: int, payload: 
         rationale=payload.rationale,
     )
     return _product_severity_out(assessment)
+
+
+def _exploitability_out(assessment: ExploitabilityAssessment) -> dict[str, Any]:
+    return {
+        "id": assessment.pk,
+        "latest_release": assessment.latest_release,
+        "older_releases": assessment.older_releases,
+        "is_publicly_disclosed": assessment.is_publicly_disclosed,
+        "is_exploited": assessment.is_exploited,
+        "summary": assessment.summary,
+        "rationale": assessment.rationale,
+        "assessed_by": str(assessment.assessed_by),
+        "assessed_at": assessment.assessed_at,
+    }
+
+
+@router.get(
+    "/vulnerabilities/{vulnerability_id}/exploitability",
+    response=list[ExploitabilityOut],
+    summary="Exploitability assessments, newest (current) first",
+    openapi_extra=problem_responses(401, 404),
+)
+def list_exploitability(request: HttpRequest, vulnerability_id: int) -> list[dict[str, Any]]:
+    vulnerability = get_vulnerability_for_user(caller(request), vulnerability_id)
+    return [_exploitability_out(item) for item in list_exploitability_of(vulnerability)]
+
+
+@router.post(
+    "/vulnerabilities/{vulnerability_id}/exploitability",
+    response=ExploitabilityOut,
+    summary="Assess exploitability (MSRC Exploitability Index); the case's followers are notified of a change",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_exploitability(request: HttpRequest, vulnerability_id: int, payload: ExploitabilityIn) -> dict[str, Any]:
+    user = caller(request)
+    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
+    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    assessment = assess_exploitability(vulnerability, actor=user, **payload.model_dump())
+    return _exploitability_out(assessment)
+
+
+def _ssvc_values(payload: SsvcIn) -> dict[str, str | None]:
+    return payload.model_dump(exclude={"tree", "rationale"})
+
+
+def _decision_out(decision: SsvcDecision) -> dict[str, Any]:
+    return {
+        "tree": decision.tree,
+        "outcome": decision.outcome,
+        "decision_points": {
+            key: {"name": name, "version": version, "value": value}
+            for key, (name, version, value) in decision.inputs.items()
+        },
+        "vector": decision.vector,
+    }
+
+
+@router.post(
+    "/scoring/ssvc",
+    response=SsvcOut,
+    tags=["scoring"],
+    summary="Run CERT/CC's SSVC supplier or deployer tree",
+    description="Staff only. Nothing is stored; record a decision with POST /vulnerabilities/{id}/ssvc.",
+    openapi_extra=problem_responses(401, 403, 422),
+)
+def evaluate_ssvc(request: HttpRequest, payload: SsvcIn) -> dict[str, Any]:
+    require(caller(request), Permission.VULNERABILITY_VIEW)
+    return _decision_out(decide_ssvc(payload.tree, _ssvc_values(payload)))
+
+
+def _ssvc_assessment_out(assessment: SsvcAssessment) -> dict[str, Any]:
+    return {
+        "id": assessment.pk,
+        "tree": assessment.tree,
+        "outcome": assessment.outcome,
+        "decision_points": assessment.decision_points,
+        "vector": f"{assessment.tree} {assessment.path} → {assessment.outcome}",
+        "rationale": assessment.rationale,
+        "decided_by": str(assessment.decided_by),
+        "decided_at": assessment.decided_at,
+    }
+
+
+@router.get(
+    "/vulnerabilities/{vulnerability_id}/ssvc",
+    response=list[SsvcAssessmentOut],
+    summary="SSVC decisions, newest first",
+    openapi_extra=problem_responses(401, 404),
+)
+def list_ssvc(request: HttpRequest, vulnerability_id: int) -> list[dict[str, Any]]:
+    vulnerability = get_vulnerability_for_user(caller(request), vulnerability_id)
+    return [_ssvc_assessment_out(item) for item in list_ssvc_assessments_of(vulnerability)]
+
+
+@router.post(
+    "/vulnerabilities/{vulnerability_id}/ssvc",
+    response={201: SsvcAssessmentOut},
+    summary="Record an SSVC decision for a vulnerability",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_ssvc(request: HttpRequest, vulnerability_id: int, payload: SsvcIn) -> Status[dict[str, Any]]:
+    user = caller(request)
+    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
+    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    decision = decide_ssvc(payload.tree, _ssvc_values(payload))
+    assessment = record_ssvc_decision(vulnerability, decision, actor=user, rationale=payload.rationale)
+    return Status(201, _ssvc_assessment_out(assessment))

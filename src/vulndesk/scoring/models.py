@@ -174,3 +174,77 @@ class ProductSeverity(models.Model):
     @property
     def is_override(self) -> bool:
         return self.severity != self.proposed_severity
+
+
+class Exploitability(models.TextChoices):
+    """MSRC's Exploitability Index, assessed separately for the latest and for older releases."""
+
+    DETECTED = "detected", "Exploitation Detected"
+    MORE_LIKELY = "more_likely", "Exploitation More Likely"
+    LESS_LIKELY = "less_likely", "Exploitation Less Likely"
+    UNLIKELY = "unlikely", "Exploitation Unlikely"
+    NOT_APPLICABLE = "n/a", "N/A"
+
+
+class ExploitabilityAssessment(models.Model):
+    """One exploitability assessment of a vulnerability; the newest is the current one, older ones are history."""
+
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="exploitability")
+    latest_release = models.CharField(max_length=16, choices=Exploitability.choices)
+    older_releases = models.CharField(max_length=16, choices=Exploitability.choices)
+    is_publicly_disclosed = models.BooleanField()
+    is_exploited = models.BooleanField()
+    rationale = models.TextField(blank=True)
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-assessed_at", "-id"]
+        indexes = [models.Index(fields=["vulnerability", "assessed_at"], name="exploitability_vuln_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.vulnerability_id}: {self.get_latest_release_display()}"
+
+    @property
+    def summary(self) -> str:
+        """MSRC's own wording, e.g. 'Publicly Disclosed:No;Exploited:No;Latest Software Release:…'."""
+        yes_no = {True: "Yes", False: "No"}
+        return (
+            f"Publicly Disclosed:{yes_no[self.is_publicly_disclosed]};Exploited:{yes_no[self.is_exploited]};"
+            f"Latest Software Release:{self.get_latest_release_display()};"
+            f"Older Software Release:{self.get_older_releases_display()}"
+        )
+
+
+class SsvcAssessment(models.Model):
+    """An SSVC decision for a vulnerability: the tree, the decision points with their versions, the outcome."""
+
+    class Tree(models.TextChoices):
+        SUPPLIER = "supplier", "Supplier"
+        DEPLOYER = "deployer", "Deployer"
+
+    class Outcome(models.TextChoices):
+        DEFER = "defer", "Defer"
+        SCHEDULED = "scheduled", "Scheduled"
+        OUT_OF_CYCLE = "out-of-cycle", "Out-of-cycle"
+        IMMEDIATE = "immediate", "Immediate"
+
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="ssvc_assessments")
+    tree = models.CharField(max_length=10, choices=Tree.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    # Decision point key → {"name", "version", "value"}; see scoring/ssvc.py.
+    decision_points = models.JSONField()
+    rationale = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["vulnerability", "tree", "decided_at"], name="ssvc_vuln_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.vulnerability_id}: {self.tree} → {self.outcome}"
+
+    @property
+    def path(self) -> str:
+        return "/".join(f"{key}:{point['value']}" for key, point in self.decision_points.items())

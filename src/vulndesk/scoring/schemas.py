@@ -155,3 +155,65 @@ class ProductSeverityOut(Schema):
     rationale: str
     assessed_by: str
     assessed_at: dt.datetime
+
+
+ExploitabilityChoice = Literal["detected", "more_likely", "less_likely", "unlikely", "n/a"]
+
+
+class ExploitabilityIn(Schema):
+    latest_release: ExploitabilityChoice
+    older_releases: ExploitabilityChoice
+    is_publicly_disclosed: bool
+    is_exploited: bool = Field(description="Must agree with `detected` in either release.")
+    rationale: str = ""
+
+
+class ExploitabilityOut(Schema):
+    id: int
+    latest_release: str
+    older_releases: str
+    is_publicly_disclosed: bool
+    is_exploited: bool
+    summary: str = Field(description="In MSRC's own wording.")
+    rationale: str
+    assessed_by: str
+    assessed_at: dt.datetime
+
+
+class SsvcIn(Schema):
+    """Supplier tree: exploitation, (utility | automatable + value_density), technical_impact,
+    public_safety_impact. Deployer tree: exploitation, exposure, automatable,
+    (human_impact | safety_impact + mission_impact). Values as in CERT/CC's tables."""
+
+    tree: Literal["supplier", "deployer"] = "supplier"
+    exploitation: Literal["none", "PoC", "active"]
+    utility: Literal["laborious", "efficient", "super effective"] | None = None
+    automatable: Literal["no", "yes"] | None = None
+    value_density: Literal["diffuse", "concentrated"] | None = None
+    technical_impact: Literal["partial", "total"] | None = None
+    public_safety_impact: Literal["minimal", "significant"] | None = None
+    exposure: Literal["small", "controlled", "open"] | None = None
+    human_impact: Literal["low", "medium", "high", "very high"] | None = None
+    safety_impact: Literal["None", "Minor", "Major", "Hazardous", "Catastrophic"] | None = None
+    mission_impact: Literal["None", "Degraded", "Crippled", "MEF Failure", "Mission Failure"] | None = None
+    rationale: str = Field("", description="Kept with a recorded decision.")
+
+
+class SsvcDecisionPointOut(Schema):
+    name: str
+    version: str
+    value: str
+
+
+class SsvcOut(Schema):
+    tree: str
+    outcome: str = Field(description="defer, scheduled, out-of-cycle or immediate")
+    decision_points: dict[str, SsvcDecisionPointOut]
+    vector: str
+
+
+class SsvcAssessmentOut(SsvcOut):
+    id: int
+    rationale: str
+    decided_by: str
+    decided_at: dt.datetime

@@ -3,7 +3,13 @@ from django.http import Http404
 
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Permission, can
-from vulndesk.scoring.models import ProductSeverity, ScoreChange, Vulnerability
+from vulndesk.scoring.models import (
+    ExploitabilityAssessment,
+    ProductSeverity,
+    ScoreChange,
+    SsvcAssessment,
+    Vulnerability,
+)
 
 
 def list_vulnerabilities_for_user(user: User, *, case_id: int | None = None) -> QuerySet[Vulnerability]:
@@ -32,3 +38,13 @@ def list_score_changes(vulnerability: Vulnerability) -> QuerySet[ScoreChange]:
 def list_product_severities_of(vulnerability: Vulnerability) -> QuerySet[ProductSeverity]:
     """Per-product severities of a vulnerability the caller was already allowed to see."""
     return ProductSeverity.objects.filter(vulnerability=vulnerability).select_related("product", "assessed_by")
+
+
+def list_exploitability_of(vulnerability: Vulnerability) -> QuerySet[ExploitabilityAssessment]:
+    """Exploitability assessments of a vulnerability the caller may see; the first is the current one."""
+    return ExploitabilityAssessment.objects.filter(vulnerability=vulnerability).select_related("assessed_by")
+
+
+def list_ssvc_assessments_of(vulnerability: Vulnerability) -> QuerySet[SsvcAssessment]:
+    """SSVC decisions of a vulnerability the caller may see, newest first."""
+    return SsvcAssessment.objects.filter(vulnerability=vulnerability).select_related("decided_by")

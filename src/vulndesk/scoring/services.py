@@ -24,7 +24,18 @@ from vulndesk.scoring.bug_bar import (
     highest_severity,
     propose_severity,
 )
-from vulndesk.scoring.models import BugBarRule, ProductSeverity, ScoreChange, Vulnerability, validate_cve_id
+from vulndesk.scoring.models import (
+    BugBarRule,
+    Exploitability,
+    ExploitabilityAssessment,
+    ProductSeverity,
+    ScoreChange,
+    SsvcAssessment,
+    Vulnerability,
+    validate_cve_id,
+)
+from vulndesk.scoring.ssvc import InvalidSsvcValue, SsvcDecision, deployer_decision, supplier_decision
+from vulndesk.scoring.tasks import notify_exploitability_change
 from vulndesk.triage.models import Case
 
 
@@ -313,4 +324,110 @@ def assess_product_severity(
         vulnerability.save(update_fields=["severity", "updated_at"])
         why = f"Highest severity across products ({product.name}: {decided})." + (f" {rationale}" if rationale else "")
         _record_score_changes(vulnerability, before, actor=actor, rationale=why.strip())
+    return assessment
+
+
+# --- Exploitability and SSVC -----------------------------------------------------------------
+
+
+@transaction.atomic
+def assess_exploitability(
+    vulnerability: Vulnerability,
+    *,
+    latest_release: str,
+    older_releases: str,
+    is_publicly_disclosed: bool,
+    is_exploited: bool,
+    actor: User,
+    rationale: str = "",
+) -> ExploitabilityAssessment:
+    """Record a new exploitability assessment; followers of the case are told after commit.
+
+    Exploited means Exploitation Detected for the latest release, and the reverse: the two
+    statements must agree. An unchanged assessment is not recorded again.
+    """
+    for field, value in (("latest_release", latest_release), ("older_releases", older_releases)):
+        if value not in Exploitability.values:
+            allowed = ", ".join(Exploitability.values)
+            raise RuleViolation(f"Unknown exploitability {value!r}; use one of: {allowed}.", field=field)
+    if is_exploited != (Exploitability.DETECTED in (latest_release, older_releases)):
+        raise RuleViolation(
+            "Exploited: yes goes with Exploitation Detected (and only with it); make the two agree.",
+            field="is_exploited",
+        )
+    vulnerability = Vulnerability.objects.select_for_update().get(pk=vulnerability.pk)
+    current = vulnerability.exploitability.first()
+    values = {
+        "latest_release": latest_release,
+        "older_releases": older_releases,
+        "is_publicly_disclosed": is_publicly_disclosed,
+        "is_exploited": is_exploited,
+    }
+    if current is not None and all(getattr(current, name) == value for name, value in values.items()):
+        return current
+    assessment = ExploitabilityAssessment.objects.create(
+        vulnerability=vulnerability, assessed_by=actor, assessed_at=timezone.now(), rationale=rationale, **values
+    )
+    record_event(
+        vulnerability,
+        tag="vulnerability:exploitability_changed",
+        actor=actor,
+        changes={name: (getattr(current, name, None), value) for name, value in values.items()},
+        rationale=rationale,
+    )
+    transaction.on_commit(lambda: notify_exploitability_change.enqueue(assessment_id=assessment.pk))
+    return assessment
+
+
+def decide_ssvc(tree: str, values: dict[str, str | None]) -> SsvcDecision:
+    """Run the supplier or deployer tree, or raise RuleViolation naming the decision point at fault."""
+    try:
+        if tree == SsvcAssessment.Tree.SUPPLIER:
+            return supplier_decision(
+                exploitation=values.get("exploitation") or "",
+                technical_impact=values.get("technical_impact") or "",
+                public_safety_impact=values.get("public_safety_impact") or "",
+                utility_value=values.get("utility"),
+                automatable=values.get("automatable"),
+                value_density=values.get("value_density"),
+            )
+        if tree == SsvcAssessment.Tree.DEPLOYER:
+            return deployer_decision(
+                exploitation=values.get("exploitation") or "",
+                exposure=values.get("exposure") or "",
+                automatable=values.get("automatable") or "",
+                human_impact_value=values.get("human_impact"),
+                safety_impact=values.get("safety_impact"),
+                mission_impact=values.get("mission_impact"),
+            )
+    except InvalidSsvcValue as error:
+        field = error.decision_point.name.lower().replace(" ", "_").replace("system_", "")
+        raise RuleViolation(str(error), field=field) from None
+    raise RuleViolation(f"Unknown SSVC tree {tree!r}; use supplier or deployer.", field="tree")
+
+
+@transaction.atomic
+def record_ssvc_decision(
+    vulnerability: Vulnerability, decision: SsvcDecision, *, actor: User, rationale: str = ""
+) -> SsvcAssessment:
+    """Keep an SSVC decision for the vulnerability, with each decision point's version."""
+    assessment = SsvcAssessment.objects.create(
+        vulnerability=vulnerability,
+        tree=decision.tree,
+        outcome=decision.outcome,
+        decision_points={
+            key: {"name": name, "version": version, "value": value}
+            for key, (name, version, value) in decision.inputs.items()
+        },
+        rationale=rationale,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
+    record_event(
+        vulnerability,
+        tag="vulnerability:ssvc_decided",
+        actor=actor,
+        changes={f"ssvc_{decision.tree}": (None, decision.vector)},
+        rationale=rationale,
+    )
     return assessment
