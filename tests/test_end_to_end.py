@@ -70,6 +70,7 @@ def test_report_to_published_advisory(
                 "product": "widget-server",
                 "affected_versions": "3.0, 4.0",
                 "suggested_cvss_vector": CVSS_VECTOR,
+                "accepts_policy": True,
             },
         ),
         201,

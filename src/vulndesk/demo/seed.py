@@ -355,8 +355,9 @@ class _Seeder:
                 impact_type=plan.impact_type,
                 cwe=plan.cwe,
                 suggested_cvss_vector=plan.suggested_cvss_vector,
+                accepts_policy=True,
             )
-            report = submit_report(submission, actor=researcher)
+            report = submit_report(submission, actor=researcher).report
             self.made("reports", plan.title)
         else:
             self.found("reports")

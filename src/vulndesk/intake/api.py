@@ -2,14 +2,17 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from vulndesk.accounts.models import User
 from vulndesk.catalog.selectors import get_product
-from vulndesk.core.api import caller, paginate, problem_responses, referenced, require
+from vulndesk.core.api import PUBLIC, caller, paginate, problem_responses, referenced, require, viewer
 from vulndesk.core.permissions import Permission, is_staff_role
+from vulndesk.core.ratelimit import client_address
 from vulndesk.intake.models import Report
+from vulndesk.intake.notifications import tracking_url
 from vulndesk.intake.schemas import (
     AnyReportOut,
     ReportIn,
@@ -19,8 +22,13 @@ from vulndesk.intake.schemas import (
     ReportReceiptOut,
     ResearcherReportOut,
 )
-from vulndesk.intake.selectors import ReportFilters, get_report_for_user, list_reports_for_user
-from vulndesk.intake.services import ReportSubmission, submit_report
+from vulndesk.intake.selectors import (
+    ReportFilters,
+    get_report_by_tracking_token,
+    get_report_for_user,
+    list_reports_for_user,
+)
+from vulndesk.intake.services import Receipt, ReportSubmission, submit_report
 
 router = Router(tags=["reports"])
 
@@ -30,28 +38,54 @@ def report_view(report: Report, user: User) -> ReportOut | ResearcherReportOut:
     return ReportOut.of(report) if is_staff_role(user) else ResearcherReportOut.of(report)
 
 
+def receipt_view(receipt: Receipt) -> ReportReceiptOut:
+    report = receipt.report
+    return ReportReceiptOut(
+        id=report.pk,
+        reference=report.reference,
+        state=report.state,
+        status=report.researcher_status,
+        title=report.title,
+        created_at=report.created_at,
+        is_new=receipt.is_new,
+        response_target_hours=settings.INTAKE_RESPONSE_TARGET_HOURS,
+        tracking_url=tracking_url(receipt.tracking_token) if receipt.tracking_token else None,
+    )
+
+
 @router.post(
     "/reports",
-    response={201: ReportReceiptOut},
+    auth=PUBLIC,
+    response={200: ReportReceiptOut, 201: ReportReceiptOut},
     summary="Submit a report",
-    openapi_extra=problem_responses(401, 422),
+    openapi_extra=problem_responses(401, 403, 422, 429, public=True),
 )
-def post_report(request: HttpRequest, payload: ReportIn) -> Report:
-    """A researcher files a vulnerability report. Name a catalog `product` by slug, or `product_other`."""
-    user = caller(request)
-    require(user, Permission.REPORT_SUBMIT)
+def post_report(request: HttpRequest, payload: ReportIn) -> Status[ReportReceiptOut]:
+    """A researcher files a vulnerability report; without credentials it is filed anonymously.
+
+    Name a catalog `product` by slug, or `product_other`. `accepts_policy` must be true. An
+    anonymous submission's receipt carries its secret `tracking_url`. The same report sent again
+    within minutes answers 200 with the earlier report instead of 201 with a new one.
+    """
+    user = viewer(request)
+    if user is not None:
+        require(user, Permission.REPORT_SUBMIT)
     product = referenced("product", get_product, payload.product) if payload.product else None
-    submission = ReportSubmission(
-        title=payload.title,
-        description=payload.description,
-        product=product,
-        product_other=payload.product_other,
-        affected_versions=payload.affected_versions,
-        impact_type=payload.impact_type,
-        cwe=payload.cwe,
-        suggested_cvss_vector=payload.suggested_cvss_vector,
-    )
-    return submit_report(submission, actor=user)
+    submission = ReportSubmission(product=product, **payload.dict(exclude={"product"}))
+    receipt = submit_report(submission, actor=user, client_ip=client_address(request))
+    return Status(201 if receipt.is_new else 200, receipt_view(receipt))
+
+
+@router.get(
+    "/reports/tracked/{token}",
+    auth=PUBLIC,
+    response=ResearcherReportOut,
+    summary="Follow an anonymous report by its tracking token",
+    openapi_extra=problem_responses(404, public=True),
+)
+def get_tracked_report(request: HttpRequest, token: str) -> ResearcherReportOut:
+    """The token is the last part of the receipt's `tracking_url`."""
+    return ResearcherReportOut.of(get_report_by_tracking_token(token))
 
 
 @router.get("/reports", response=ReportPage, summary="List reports", openapi_extra=problem_responses(401, 422))

@@ -1,11 +1,13 @@
 """A researcher's report, as received, and the states it moves through."""
 
+import hashlib
 import re
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 
 from vulndesk.catalog.models import Product
 from vulndesk.core.models import StatefulModel
@@ -21,6 +23,17 @@ CWE_PATTERN = re.compile(r"^CWE-[1-9][0-9]{0,5}$")
 def validate_cwe(value: str) -> None:
     if value and not CWE_PATTERN.match(value):
         raise ValidationError(f"{value!r} is not a CWE id; write it like CWE-79.")
+
+
+def hash_tracking_token(token: str) -> str:
+    """Tracking links are long random secrets; only their hash is stored, like API tokens."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CreditPreference(models.TextChoices):
+    NAME = "name", "My name"
+    HANDLE = "handle", "My handle"
+    ANONYMOUS = "anonymous", "Do not credit me"
 
 
 class Report(StatefulModel):
@@ -89,6 +102,20 @@ class Report(StatefulModel):
     impact_type = models.CharField(max_length=16, choices=ImpactType.choices, blank=True)
     cwe = models.CharField(max_length=12, blank=True, validators=[validate_cwe])
     suggested_cvss_vector = models.CharField(max_length=200, blank=True)
+    steps_to_reproduce = models.TextField(blank=True)
+    proof_of_concept = models.TextField(blank=True, help_text="Code, requests or commands that show the problem.")
+    is_public = models.BooleanField(default=False, help_text="The researcher says it is already publicly known.")
+    is_exploited = models.BooleanField(default=False, help_text="The researcher says it is exploited in the wild.")
+    planned_disclosure_on = models.DateField(null=True, blank=True, help_text="When the researcher intends to publish.")
+    disclosure_plans = models.TextField(blank=True, help_text="Talk, paper or blog post the researcher plans.")
+    credit_preference = models.CharField(max_length=16, choices=CreditPreference.choices, default=CreditPreference.NAME)
+    credit_name = models.CharField(max_length=150, blank=True, help_text="The name or handle to credit.")
+    policy_accepted_at = models.DateTimeField(null=True, blank=True)
+    # Anonymous submissions: where to write back (optional) and the hash of the secret tracking link.
+    contact_email = models.EmailField(blank=True)
+    tracking_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Hash of who sent it and its normalised text: the same report sent twice within minutes is one report.
+    submission_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
     state = models.CharField(max_length=32, choices=State.choices, default=State.NEW)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
     # Triage bookkeeping: staff-only, never shown to the researcher.
@@ -110,6 +137,9 @@ class Report(StatefulModel):
     def __str__(self) -> str:
         return f"VD-R{self.pk} {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("report_detail", args=[self.pk])
+
     @property
     def reference(self) -> str:
         return f"VD-R{self.pk}"
@@ -117,6 +147,22 @@ class Report(StatefulModel):
     @property
     def researcher_status(self) -> str:
         return self.RESEARCHER_STATUS[self.state]
+
+    @property
+    def is_anonymous(self) -> bool:
+        return bool(self.tracking_token_hash)
+
+    @property
+    def reply_address(self) -> str:
+        """Where mail about this report goes: the account's email, or an anonymous reporter's contact (maybe none)."""
+        return self.contact_email if self.is_anonymous else self.researcher.email
+
+    @property
+    def credit_line(self) -> str:
+        """How the researcher asked to be credited; empty when they asked not to be."""
+        if self.credit_preference == CreditPreference.ANONYMOUS:
+            return ""
+        return self.credit_name
 
     @property
     def is_closed(self) -> bool:

@@ -13,7 +13,7 @@ from pydantic import WithJsonSchema
 
 from vulndesk.core.api import Page, PageParams
 from vulndesk.core.taxonomy import ImpactType
-from vulndesk.intake.models import Report
+from vulndesk.intake.models import CreditPreference, Report
 
 # Inline enums: every model calls its enum `State`, and OpenAPI components are keyed by name.
 ReportState = Annotated[Report.State, WithJsonSchema({"type": "string", "enum": list(Report.State.values)})]
@@ -29,6 +29,16 @@ class ReportIn(Schema):
     impact_type: str = Field("", description=f"One of: {', '.join(ImpactType.values)}.")
     cwe: str = Field("", description="e.g. CWE-79")
     suggested_cvss_vector: str = Field("", description="e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+    steps_to_reproduce: str = ""
+    proof_of_concept: str = ""
+    is_public: bool = Field(False, description="The vulnerability is already publicly known.")
+    is_exploited: bool = Field(False, description="It is being exploited in the wild.")
+    planned_disclosure_on: dt.date | None = Field(None, description="When you intend to publish, if you do.")
+    disclosure_plans: str = Field("", description="Talk, paper or blog post you plan.")
+    credit_preference: str = Field(CreditPreference.NAME, description=f"One of: {', '.join(CreditPreference.values)}.")
+    credit_name: str = Field("", max_length=150, description="Name or handle to credit; defaults to your display name.")
+    accepts_policy: bool = Field(False, description="Must be true: you have read and accept the disclosure policy.")
+    contact_email: str = Field("", description="Anonymous submissions: where we may write to you (optional).")
 
 
 class ReportQuery(PageParams):
@@ -45,9 +55,14 @@ class ReportReceiptOut(Schema):
     id: int
     reference: str
     state: str
-    status: str = Field(alias="researcher_status")
+    status: str
     title: str
     created_at: dt.datetime
+    is_new: bool = Field(description="False when the same report was sent moments ago; this is that report.")
+    response_target_hours: int = Field(description="We answer every report within this many hours.")
+    tracking_url: str | None = Field(
+        description="Anonymous submissions only: the secret link to follow the report. Shown once; keep it private."
+    )
 
 
 def _shared_fields(report: Report) -> dict[str, Any]:
@@ -62,6 +77,14 @@ def _shared_fields(report: Report) -> dict[str, Any]:
         "impact_type": report.impact_type,
         "cwe": report.cwe,
         "suggested_cvss_vector": report.suggested_cvss_vector,
+        "steps_to_reproduce": report.steps_to_reproduce,
+        "proof_of_concept": report.proof_of_concept,
+        "is_public": report.is_public,
+        "is_exploited": report.is_exploited,
+        "planned_disclosure_on": report.planned_disclosure_on,
+        "disclosure_plans": report.disclosure_plans,
+        "credit_preference": report.credit_preference,
+        "credit_name": report.credit_name,
         "created_at": report.created_at,
         "updated_at": report.updated_at,
     }
@@ -78,6 +101,14 @@ class _ReportFields(Schema):
     impact_type: str
     cwe: str
     suggested_cvss_vector: str
+    steps_to_reproduce: str
+    proof_of_concept: str
+    is_public: bool
+    is_exploited: bool
+    planned_disclosure_on: dt.date | None
+    disclosure_plans: str
+    credit_preference: str
+    credit_name: str
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -102,6 +133,9 @@ class ReportOut(_ReportFields):
     allowed_next_states: list[str]
     researcher_id: int
     duplicate_of_id: int | None
+    is_low_signal: bool
+    is_anonymous: bool = Field(description="Sent without an account; the researcher follows it by a secret link.")
+    contact_email: str = Field(description="Anonymous submissions: the address the reporter gave, if any.")
 
     @classmethod
     def of(cls, report: Report) -> "ReportOut":
@@ -112,6 +146,9 @@ class ReportOut(_ReportFields):
             allowed_next_states=sorted(report.allowed_next_states()),
             researcher_id=report.researcher_id,
             duplicate_of_id=report.duplicate_of_id,
+            is_low_signal=report.is_low_signal,
+            is_anonymous=report.is_anonymous,
+            contact_email=report.contact_email,
         )
 
 

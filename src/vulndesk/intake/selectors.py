@@ -7,7 +7,7 @@ from django.http import Http404
 
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Permission, can, is_staff_role
-from vulndesk.intake.models import Report
+from vulndesk.intake.models import Report, hash_tracking_token
 
 
 @dataclass(frozen=True)
@@ -48,4 +48,16 @@ def get_report_for_user(user: User, report_id: int, *, need: Permission = Permis
     report = Report.objects.select_related("product", "researcher").filter(pk=report_id).first()
     if report is None or not can(user, need, report):
         raise Http404("No such report.")
+    return report
+
+
+def get_report_by_tracking_token(token: str) -> Report:
+    """The anonymous report whose secret tracking link carries `token`, else Http404."""
+    report = (
+        Report.objects.select_related("product").filter(tracking_token_hash=hash_tracking_token(token)).first()
+        if token
+        else None
+    )
+    if report is None:
+        raise Http404("No report has this tracking link.")
     return report

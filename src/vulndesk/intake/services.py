@@ -1,18 +1,36 @@
-"""Receiving reports from researchers."""
+"""Receiving reports from researchers, with or without an account.
 
+One service, `submit_report`, holds every rule, so the portal form, the API and (later) mail
+intake accept and refuse exactly the same reports.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from vulndesk.accounts.models import User
 from vulndesk.catalog.models import Product
 from vulndesk.core.errors import RuleViolation
-from vulndesk.core.permissions import Permission, can
+from vulndesk.core.permissions import Permission, Role, can
+from vulndesk.core.ratelimit import count_attempt
 from vulndesk.core.services import enter_initial_state
 from vulndesk.core.taxonomy import ImpactType
-from vulndesk.intake.models import Report, validate_cwe
+from vulndesk.intake.models import CreditPreference, Report, hash_tracking_token, validate_cwe
+from vulndesk.intake.notifications import send_acknowledgment
+from vulndesk.intake.tasks import acknowledge_report
 from vulndesk.lib.cvss_vectors import InvalidCvssVector, score_cvss_vector
+
+# Every anonymous report belongs to this one inactive account: it cannot sign in, and nobody
+# reads its reports except staff and whoever holds a report's tracking link.
+ANONYMOUS_REPORTER_EMAIL = "anonymous-reporter@vulndesk.invalid"
+HOUR = 3600
 
 
 @dataclass(frozen=True)
@@ -25,13 +43,61 @@ class ReportSubmission:
     impact_type: str = ""
     cwe: str = ""
     suggested_cvss_vector: str = ""
+    steps_to_reproduce: str = ""
+    proof_of_concept: str = ""
+    is_public: bool = False
+    is_exploited: bool = False
+    planned_disclosure_on: dt.date | None = None
+    disclosure_plans: str = ""
+    credit_preference: str = CreditPreference.NAME
+    credit_name: str = ""
+    accepts_policy: bool = False
+    contact_email: str = ""  # anonymous submissions only
 
 
-@transaction.atomic
-def submit_report(submission: ReportSubmission, *, actor: User) -> Report:
-    """File a new report in state `new` for `actor`, who must be allowed to submit."""
-    if not can(actor, Permission.REPORT_SUBMIT):
-        raise RuleViolation("Only researcher accounts can submit reports.")
+@dataclass(frozen=True)
+class Receipt:
+    """What the submitter gets back. `tracking_token` is shown once, for anonymous reports only."""
+
+    report: Report
+    is_new: bool
+    tracking_token: str = ""
+
+
+def anonymous_reporter() -> User:
+    user, _ = User.objects.get_or_create(
+        email=ANONYMOUS_REPORTER_EMAIL,
+        defaults={"role": Role.RESEARCHER, "is_active": False, "display_name": "Anonymous reporter"},
+    )
+    return user
+
+
+def _checked_cwe(value: str) -> str:
+    cwe = value.strip().upper()
+    try:
+        validate_cwe(cwe)
+    except ValidationError as error:
+        raise RuleViolation(error.messages[0], field="cwe") from None
+    return cwe
+
+
+def _checked_vector(value: str) -> str:
+    """The vector in canonical form (empty stays empty), or RuleViolation saying what is wrong."""
+    vector = value.strip()
+    if not vector:
+        return ""
+    if not vector.startswith(("CVSS:3.1/", "CVSS:4.0/")):
+        raise RuleViolation(
+            "Give a CVSS 3.1 or 4.0 vector, starting with CVSS:3.1/ or CVSS:4.0/.", field="suggested_cvss_vector"
+        )
+    try:
+        return score_cvss_vector(vector).vector
+    except InvalidCvssVector as error:
+        raise RuleViolation(str(error), field="suggested_cvss_vector") from None
+
+
+def _cleaned(submission: ReportSubmission, *, default_credit_name: str | None) -> dict[str, object]:
+    """The submission's fields ready to store, or RuleViolation naming the first bad field."""
     title, description = submission.title.strip(), submission.description.strip()
     if not title:
         raise RuleViolation("Give the report a title.", field="title")
@@ -41,28 +107,139 @@ def submit_report(submission: ReportSubmission, *, actor: User) -> Report:
         raise RuleViolation("Pick a product, or name it under 'other product'.", field="product")
     if submission.impact_type and submission.impact_type not in ImpactType.values:
         raise RuleViolation(f"Unknown impact type {submission.impact_type!r}.", field="impact_type")
-    cwe = submission.cwe.strip().upper()
-    try:
-        validate_cwe(cwe)
-    except ValidationError as error:
-        raise RuleViolation(error.messages[0], field="cwe") from None
-    vector = submission.suggested_cvss_vector.strip()
-    if vector:
+    cwe = _checked_cwe(submission.cwe)
+    vector = _checked_vector(submission.suggested_cvss_vector)
+    if submission.credit_preference not in CreditPreference.values:
+        raise RuleViolation(
+            f"Credit preference must be one of: {', '.join(CreditPreference.values)}.", field="credit_preference"
+        )
+    credit_name = submission.credit_name.strip() or default_credit_name
+    credit_preference = submission.credit_preference
+    if default_credit_name is None and not credit_name:
+        # Someone reporting anonymously who gave no name is not credited; nothing to ask them.
+        credit_preference = CreditPreference.ANONYMOUS
+    if credit_preference != CreditPreference.ANONYMOUS and not credit_name:
+        raise RuleViolation("Say how we should credit you, or choose not to be credited.", field="credit_name")
+    if submission.planned_disclosure_on and submission.planned_disclosure_on < timezone.localdate():
+        raise RuleViolation("The planned disclosure date is in the past.", field="planned_disclosure_on")
+    contact_email = submission.contact_email.strip()
+    if contact_email:
         try:
-            vector = score_cvss_vector(vector).vector
-        except InvalidCvssVector as error:
-            raise RuleViolation(str(error), field="suggested_cvss_vector") from None
+            validate_email(contact_email)
+        except ValidationError:
+            raise RuleViolation(f"{contact_email!r} is not an email address.", field="contact_email") from None
+    if not submission.accepts_policy:
+        raise RuleViolation("Read and accept the disclosure policy before sending.", field="accepts_policy")
+    return {
+        "title": title,
+        "description": description,
+        "product": submission.product,
+        "product_other": "" if submission.product else submission.product_other.strip(),
+        "affected_versions": submission.affected_versions.strip(),
+        "impact_type": submission.impact_type,
+        "cwe": cwe,
+        "suggested_cvss_vector": vector,
+        "steps_to_reproduce": submission.steps_to_reproduce.strip(),
+        "proof_of_concept": submission.proof_of_concept.strip(),
+        "is_public": submission.is_public,
+        "is_exploited": submission.is_exploited,
+        "planned_disclosure_on": submission.planned_disclosure_on,
+        "disclosure_plans": submission.disclosure_plans.strip(),
+        "credit_preference": credit_preference,
+        "credit_name": "" if credit_preference == CreditPreference.ANONYMOUS else credit_name,
+        "contact_email": contact_email,
+    }
+
+
+def _fingerprint(sender: str, fields: dict[str, object]) -> str:
+    # Case and whitespace differences don't make a resubmission a new report.
+    text = "\x1f".join(" ".join(str(fields[name]).split()).casefold() for name in ("title", "description"))
+    return hashlib.sha256(f"{sender}\x1e{text}".encode()).hexdigest()
+
+
+def _recent_duplicate(fingerprint: str) -> Report | None:
+    since = timezone.now() - dt.timedelta(minutes=settings.INTAKE_DUPLICATE_WINDOW_MINUTES)
+    return Report.objects.filter(submission_fingerprint=fingerprint, created_at__gte=since).order_by("id").first()
+
+
+def _count_submission(actor: User | None, client_ip: str) -> None:
+    count_attempt(
+        "report-submit-ip",
+        client_ip,
+        limit=settings.INTAKE_SUBMISSIONS_PER_HOUR_PER_IP,
+        window_seconds=HOUR,
+        message="Too many reports from your network in the last hour. Please wait before sending more.",
+    )
+    if actor is None:
+        count_attempt(
+            "report-submit-anonymous-ip",
+            client_ip,
+            limit=settings.INTAKE_ANONYMOUS_SUBMISSIONS_PER_HOUR_PER_IP,
+            window_seconds=HOUR,
+            message="Too many anonymous reports from your network in the last hour. "
+            "Sign in to send more, or wait an hour.",
+        )
+    else:
+        count_attempt(
+            "report-submit-account",
+            str(actor.pk),
+            limit=settings.INTAKE_SUBMISSIONS_PER_HOUR_PER_ACCOUNT,
+            window_seconds=HOUR,
+            message="You have sent many reports in the last hour. Please wait before sending more.",
+        )
+
+
+def check_submission(submission: ReportSubmission, *, actor: User | None) -> None:
+    """Raise RuleViolation if `submit_report` would refuse this submission's fields; saves nothing (previews)."""
+    _cleaned(submission, default_credit_name=actor.display_name if actor else None)
+
+
+@transaction.atomic
+def submit_report(submission: ReportSubmission, *, actor: User | None, client_ip: str | None = None) -> Receipt:
+    """File a new report in state `new`, from a researcher account or anonymously (`actor=None`).
+
+    A request from the web or the API passes its `client_ip` and counts against the rate limits
+    first (RateLimited); in-process callers (the demo, imports) pass none. Then it checks every field (RuleViolation).
+    The same title and description from the same sender within the duplicate window returns the
+    earlier report instead of filing another. The acknowledgment mail goes out after commit.
+    """
+    if actor is not None and not can(actor, Permission.REPORT_SUBMIT):
+        raise RuleViolation("Only researcher accounts can submit reports.")
+    if client_ip is not None:
+        _count_submission(actor, client_ip)
+    fields = _cleaned(submission, default_credit_name=actor.display_name if actor else None)
+    if actor is None:
+        researcher = anonymous_reporter()
+        sender = f"anonymous:{client_ip}:{fields['contact_email']}"
+    else:
+        # Lock the researcher's row so a double click can't slip two copies past the duplicate check.
+        researcher = User.objects.select_for_update().get(pk=actor.pk)
+        sender = f"user:{actor.pk}"
+        fields["contact_email"] = ""
+    fingerprint = _fingerprint(sender, fields)
+    tracking_token = secrets.token_urlsafe(32) if actor is None else ""
+
+    duplicate = _recent_duplicate(fingerprint)
+    if duplicate is not None:
+        if tracking_token:
+            # The earlier link's secret is not stored, so the resend gets a fresh one and the old one stops working.
+            duplicate.tracking_token_hash = hash_tracking_token(tracking_token)
+            duplicate.save(update_fields=["tracking_token_hash", "updated_at"])
+        return Receipt(report=duplicate, is_new=False, tracking_token=tracking_token)
 
     report = Report.objects.create(
-        researcher=actor,
-        title=title,
-        description=description,
-        product=submission.product,
-        product_other=submission.product_other.strip(),
-        affected_versions=submission.affected_versions.strip(),
-        impact_type=submission.impact_type,
-        cwe=cwe,
-        suggested_cvss_vector=vector,
+        researcher=researcher,
+        policy_accepted_at=timezone.now(),
+        tracking_token_hash=hash_tracking_token(tracking_token) if tracking_token else "",
+        submission_fingerprint=fingerprint,
+        **fields,
     )
-    enter_initial_state(report, actor=actor)
-    return report
+    enter_initial_state(report, actor=actor, reason="" if actor else "Submitted anonymously.")
+    if actor is not None:
+        transaction.on_commit(lambda: acknowledge_report.enqueue(report_id=report.pk))
+    elif report.contact_email:
+        # Not a task: the mail carries the tracking secret, which must not wait in the task table.
+        transaction.on_commit(
+            lambda: send_acknowledgment(report, recipient=report.contact_email, tracking_token=tracking_token)
+        )
+    return Receipt(report=report, is_new=True, tracking_token=tracking_token)

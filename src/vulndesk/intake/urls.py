@@ -4,5 +4,8 @@ from vulndesk.intake import views
 
 urlpatterns: list[URLPattern] = [
     path("reports/new/", views.report_submit, name="report_submit"),
+    path("reports/received/", views.report_received_anonymous, name="report_received_anonymous"),
+    path("reports/track/<str:token>/", views.report_tracked, name="report_tracked"),
     path("reports/<int:report_id>/", views.report_detail, name="report_detail"),
+    path("reports/<int:report_id>/received/", views.report_received, name="report_received"),
 ]

@@ -1,19 +1,26 @@
-"""Researchers' reports in the portal: filing one, and reading one."""
+"""Researchers' reports in the portal: filing one (with or without an account), and reading one."""
 
-from django.contrib import messages
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from vulndesk.core.errors import RuleViolation
+from vulndesk.accounts.models import User
+from vulndesk.core.errors import RateLimited, RuleViolation
 from vulndesk.core.permissions import Permission, can, is_staff_role
 from vulndesk.core.portal import signed_in_user
-from vulndesk.intake.forms import ReportSubmissionForm
+from vulndesk.core.ratelimit import client_address
+from vulndesk.intake.forms import COMMON_CWES, ReportSubmissionForm
 from vulndesk.intake.models import Report
-from vulndesk.intake.selectors import get_report_for_user
-from vulndesk.intake.services import submit_report
+from vulndesk.intake.notifications import tracking_url
+from vulndesk.intake.selectors import get_report_by_tracking_token, get_report_for_user
+from vulndesk.intake.services import check_submission, submit_report
+
+# The anonymous submitter's tracking token, kept in their session so the acknowledgment page
+# can show the link after the redirect (it is never stored anywhere else in clear).
+TRACKING_SESSION_KEY = "intake_tracking_token"
 
 
 @login_required
@@ -23,7 +30,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_report_for_user(user, report_id)
     if not is_staff_role(user):
         # A separate template, so internal detail cannot leak into the researcher's page by a missed `if`.
-        return render(request, "intake/report_detail_researcher.html", {"report": report})
+        return render(request, "intake/report_detail_researcher.html", {"report": report, "is_owner": True})
     allowed = report.allowed_next_states()
     case_link = getattr(report, "case_link", None)  # reverse one-to-one: None when in no case
     context = {
@@ -36,20 +43,78 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     return render(request, "intake/report_detail_staff.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def report_submit(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
+def _submitter(request: HttpRequest) -> User | None:
+    """The signed-in researcher, or None for an anonymous visitor; staff may not file reports."""
+    user = request.user
+    if not isinstance(user, User):
+        return None
     if not can(user, Permission.REPORT_SUBMIT):
         # Staff accounts cannot file reports; nothing confidential here, so say so plainly.
         raise PermissionDenied
-    form = ReportSubmissionForm(request.POST) if request.method == "POST" else ReportSubmissionForm()
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = submit_report(form.submission(), actor=user)
-        except RuleViolation as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error))
-        else:
-            messages.success(request, f"Thank you. We received your report; its reference is {report.reference}.")
-            return redirect("report_detail", report.pk)
-    return render(request, "intake/report_submit.html", {"form": form}, status=400 if form.errors else 200)
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+def report_submit(request: HttpRequest) -> HttpResponse:
+    """Write → preview → send. Nothing is stored until the researcher sends from the preview."""
+    user = _submitter(request)
+    anonymous = user is None
+    action = request.POST.get("action", "preview")
+    form = (
+        ReportSubmissionForm(request.POST, anonymous=anonymous)
+        if request.method == "POST"
+        else ReportSubmissionForm(anonymous=anonymous, initial={"credit_name": user.display_name if user else ""})
+    )
+    context = {
+        "form": form,
+        "anonymous": anonymous,
+        "common_cwes": COMMON_CWES,
+        "response_target_hours": settings.INTAKE_RESPONSE_TARGET_HOURS,
+    }
+    if request.method == "GET" or action == "edit" or not form.is_valid():
+        return render(request, "intake/report_submit.html", context, status=400 if form.errors else 200)
+    try:
+        if action != "send":
+            check_submission(form.submission(), actor=user)
+            return render(request, "intake/report_preview.html", context | {"preview": form.submission()})
+        receipt = submit_report(form.submission(), actor=user, client_ip=client_address(request))
+    except RateLimited as error:
+        form.add_error(None, str(error))
+        return render(request, "intake/report_submit.html", context, status=429)
+    except RuleViolation as error:
+        form.add_error(error.field if error.field in form.fields else None, str(error))
+        return render(request, "intake/report_submit.html", context, status=400)
+    if receipt.tracking_token:
+        request.session[TRACKING_SESSION_KEY] = receipt.tracking_token
+        return redirect("report_received_anonymous")
+    return redirect("report_received", receipt.report.pk)
+
+
+def _acknowledgment(request: HttpRequest, report: Report, *, link: str) -> HttpResponse:
+    context = {"report": report, "link": link, "response_target_hours": settings.INTAKE_RESPONSE_TARGET_HOURS}
+    return render(request, "intake/report_received.html", context)
+
+
+@login_required
+@require_safe
+def report_received(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = get_report_for_user(signed_in_user(request), report_id)
+    return _acknowledgment(request, report, link=request.build_absolute_uri(report.get_absolute_url()))
+
+
+@require_safe
+def report_received_anonymous(request: HttpRequest) -> HttpResponse:
+    token = request.session.get(TRACKING_SESSION_KEY, "")
+    report = get_report_by_tracking_token(token)
+    return _acknowledgment(request, report, link=tracking_url(token))
+
+
+@require_safe
+def report_tracked(request: HttpRequest, token: str) -> HttpResponse:
+    """An anonymous report, for whoever holds its secret link: the researcher's view, nothing internal."""
+    report = get_report_by_tracking_token(token)
+    response = render(request, "intake/report_detail_researcher.html", {"report": report, "is_owner": False})
+    # The token is in the URL: keep it out of Referer headers and shared caches.
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -119,7 +119,7 @@ def test_session_write_with_csrf_token_is_accepted(researcher: User) -> None:
     client.force_login(researcher)
     token = "a" * 32  # Django accepts an unmasked secret when cookie and header agree
     client.cookies["csrftoken"] = token
-    body = {"title": "XSS", "description": "Script runs.", "product_other": "Widget"}
+    body = {"title": "XSS", "description": "Script runs.", "product_other": "Widget", "accepts_policy": True}
 
     response = client.post("/api/v1/reports", body, content_type="application/json", headers={"X-CSRFToken": token})
 
@@ -129,7 +129,8 @@ def test_session_write_with_csrf_token_is_accepted(researcher: User) -> None:
 def test_anonymous_write_is_401_not_a_csrf_403(db: None) -> None:
     client = Client(enforce_csrf_checks=True)
 
-    response = client.post("/api/v1/reports", {}, content_type="application/json")
+    # POST /reports takes anonymous reports, so another write stands in for "needs an account".
+    response = client.post("/api/v1/cases", {}, content_type="application/json")
 
     assert response.status_code == 401
 

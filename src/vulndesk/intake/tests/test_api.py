@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import pytest
 import time_machine
+from django.test import Client
 from pytest_django.fixtures import DjangoAssertNumQueries
 
 from vulndesk.accounts.models import User
@@ -14,7 +15,11 @@ from vulndesk.core.tests.factories import ProductFactory, ReportFactory
 from vulndesk.intake.models import Report
 
 Api = Callable[[User | None], ApiClient]
-SUBMISSION = {"title": "Stored XSS in profile", "description": "A script in the display name runs for admins."}
+SUBMISSION = {
+    "title": "Stored XSS in profile",
+    "description": "A script in the display name runs for admins.",
+    "accepts_policy": True,
+}
 
 
 def test_researcher_submits_a_report_for_a_catalog_product(api: Api, researcher: User) -> None:
@@ -67,10 +72,18 @@ def test_staff_cannot_submit_reports(api: Api, analyst: User) -> None:
     assert response.status_code == 403
 
 
-def test_submitting_without_token_is_401(api: Api, db: None) -> None:
-    response = api(None).post("/reports", SUBMISSION | {"product_other": "Widget"})
+def test_submitting_with_a_bad_token_is_401_not_anonymous(db: None) -> None:
+    client = Client()
+
+    response = client.post(
+        "/api/v1/reports",
+        SUBMISSION | {"product_other": "Widget"},
+        content_type="application/json",
+        headers={"Authorization": "Bearer vd_revoked"},
+    )
 
     assert response.status_code == 401
+    assert not Report.objects.exists()
 
 
 def test_researcher_lists_only_their_own_reports(api: Api, researcher: User, outsider: User) -> None:
