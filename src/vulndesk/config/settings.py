@@ -181,6 +181,11 @@ INTAKE_ANONYMOUS_SUBMISSIONS_PER_HOUR_PER_IP = env_int(
 )
 # The same text sent again within this many minutes is the same report, not a second one.
 INTAKE_DUPLICATE_WINDOW_MINUTES = env_int("VULNDESK_DUPLICATE_WINDOW_MINUTES", default=10, minimum=1)
+# Attachments: size limits in MiB, and the kinds accepted (judged by content; see intake/filetypes.py).
+INTAKE_ATTACHMENT_MAX_BYTES = env_int("VULNDESK_ATTACHMENT_MAX_MB", default=10, minimum=1) * 1024 * 1024
+INTAKE_REPORT_ATTACHMENTS_MAX_BYTES = env_int("VULNDESK_REPORT_ATTACHMENTS_MAX_MB", default=50, minimum=1) * 1024 * 1024
+INTAKE_ATTACHMENTS_PER_REPORT = env_int("VULNDESK_ATTACHMENTS_PER_REPORT", default=20, minimum=1)
+INTAKE_ATTACHMENT_KINDS = env_list("VULNDESK_ATTACHMENT_TYPES", "text,pdf,png,jpeg,gif,webp,zip,gzip,7z,mp4,webm,pcap")
 
 EMAIL_BACKEND = env_str(
     "VULNDESK_EMAIL_BACKEND",
