@@ -12,7 +12,6 @@ from vulndesk.core.services import change_state, enter_initial_state, record_eve
 from vulndesk.intake.models import Report
 from vulndesk.messaging.services import announce_report_status
 from vulndesk.triage.models import Case, CaseReport
-from vulndesk.triage.tasks import notify_researcher_of_status
 
 # Closing a report without saying why leaves the researcher (and the next analyst) guessing;
 # reopening one without saying why leaves the next analyst wondering what changed.
@@ -24,11 +23,9 @@ def _needs_reason(current: str, to: str) -> bool:
 
 
 def _notify_researcher_after_commit(report: Report) -> None:
-    # The researcher's thread shows the new public status too (in this transaction).
+    # The researcher's thread shows the new public status; messaging mails it through its
+    # outbox after commit (retried, never lost), unless the researcher opted out.
     announce_report_status(report)
-    if Report.RESEARCHER_STATUS.get(report.state):
-        report_id, state = report.pk, report.state
-        transaction.on_commit(lambda: notify_researcher_of_status.enqueue(report_id=report_id, state=state))
 
 
 def _check_original(report: Report, original: Report) -> None:

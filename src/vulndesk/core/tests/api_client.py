@@ -35,6 +35,10 @@ class ApiClient:
         """POST `content` as it is, e.g. to send JSON that does not parse."""
         return self._client.post(API_ROOT + path, content, content_type="application/json", headers=self._headers)
 
+    def post_multipart(self, path: str, data: dict[str, Any]) -> "Response":
+        """POST a multipart form, e.g. `{"files": [SimpleUploadedFile(...)]}` for uploads."""
+        return self._client.post(API_ROOT + path, data, headers=self._headers)
+
     def put(self, path: str, body: Any) -> "Response":
         return self._client.put(API_ROOT + path, body, content_type="application/json", headers=self._headers)
 
