@@ -3,18 +3,21 @@
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
-from ninja import Query, Router, Status
+from django.http import FileResponse, HttpRequest
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
 from vulndesk.accounts.models import User
 from vulndesk.catalog.selectors import get_product
 from vulndesk.core.api import PUBLIC, caller, paginate, problem_responses, referenced, require, viewer
 from vulndesk.core.permissions import Permission, is_staff_role
 from vulndesk.core.ratelimit import client_address
-from vulndesk.intake.models import Report
+from vulndesk.intake.downloads import attachment_response
+from vulndesk.intake.models import Attachment, Report
 from vulndesk.intake.notifications import tracking_url
 from vulndesk.intake.schemas import (
     AnyReportOut,
+    AttachmentOut,
     ReportIn,
     ReportOut,
     ReportPage,
@@ -24,11 +27,12 @@ from vulndesk.intake.schemas import (
 )
 from vulndesk.intake.selectors import (
     ReportFilters,
+    get_attachment_for_user,
     get_report_by_tracking_token,
     get_report_for_user,
     list_reports_for_user,
 )
-from vulndesk.intake.services import Receipt, ReportSubmission, submit_report
+from vulndesk.intake.services import Receipt, ReportSubmission, add_attachments, submit_report
 
 router = Router(tags=["reports"])
 
@@ -103,3 +107,42 @@ def list_reports(request: HttpRequest, query: Query[ReportQuery]) -> dict[str, A
 def get_report(request: HttpRequest, report_id: int) -> ReportOut | ResearcherReportOut:
     user = caller(request)
     return report_view(get_report_for_user(user, report_id), user)
+
+
+@router.post(
+    "/reports/{report_id}/attachments",
+    response={201: list[AttachmentOut]},
+    summary="Attach files to a report",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_report_attachments(
+    request: HttpRequest, report_id: int, files: File[list[UploadedFile]]
+) -> Status[list[Attachment]]:
+    """The report's researcher adds files (multipart, field `files`, repeatable): all are stored or none.
+
+    Types are judged by content; limits per file, per report and on the count are in the error's detail.
+    """
+    user = caller(request)
+    report = get_report_for_user(user, report_id)
+    require(user, Permission.REPORT_SUBMIT, report)
+    return Status(201, add_attachments(report, files, actor=user))
+
+
+@router.get(
+    "/reports/{report_id}/attachments",
+    response=list[AttachmentOut],
+    summary="List a report's attachments",
+    openapi_extra=problem_responses(401, 404),
+)
+def list_report_attachments(request: HttpRequest, report_id: int) -> list[Attachment]:
+    return list(get_report_for_user(caller(request), report_id).attachments.all())
+
+
+@router.get(
+    "/reports/{report_id}/attachments/{attachment_id}",
+    summary="Download an attachment",
+    openapi_extra=problem_responses(401, 404)
+    | {"responses": {"200": {"description": "The file, always as application/octet-stream download."}}},
+)
+def get_report_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
+    return attachment_response(get_attachment_for_user(caller(request), report_id, attachment_id))

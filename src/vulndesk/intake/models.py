@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import uuid
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
@@ -171,3 +172,33 @@ class Report(StatefulModel):
     def permits(self, user: "User", permission: Permission) -> bool:
         # Staff roles that hold a report permission see every report; a researcher only their own.
         return is_staff_role(user) or self.researcher_id == user.pk
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # A random name: the researcher's file name is kept in the database, never used on disk.
+    return f"attachments/{instance.sha256[:2]}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file a researcher sent with a report. Kept in the data folder; served only as a download."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, help_text="What the content is (intake.filetypes), not what the name says.")
+    media_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.report.reference})"
+
+    def permits(self, user: "User", permission: Permission) -> bool:
+        return self.report.permits(user, permission)

@@ -159,3 +159,13 @@ AnyReportOut = Annotated[ReportOut | ResearcherReportOut, Field(discriminator="v
 
 class ReportPage(Page[AnyReportOut]):
     pass
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str = Field(alias="original_name")
+    kind: str = Field(description="What the content is, judged by its bytes: text, pdf, png, zip, …")
+    media_type: str
+    size: int = Field(description="Bytes.")
+    sha256: str
+    created_at: dt.datetime

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Permission, can, is_staff_role
-from vulndesk.intake.models import Report, hash_tracking_token
+from vulndesk.intake.models import Attachment, Report, hash_tracking_token
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,22 @@ def get_report_by_tracking_token(token: str) -> Report:
     if report is None:
         raise Http404("No report has this tracking link.")
     return report
+
+
+def get_attachment_for_user(user: User, report_id: int, attachment_id: int) -> Attachment:
+    """One of a report's attachments, for someone who may see the report; else Http404."""
+    report = get_report_for_user(user, report_id)
+    return _attachment_of(report, attachment_id)
+
+
+def get_tracked_attachment(token: str, attachment_id: int) -> Attachment:
+    """An anonymous report's attachment, for whoever holds its tracking link; else Http404."""
+    return _attachment_of(get_report_by_tracking_token(token), attachment_id)
+
+
+def _attachment_of(report: Report, attachment_id: int) -> Attachment:
+    attachment = report.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("No such attachment.")
+    attachment.report = report
+    return attachment

@@ -7,10 +7,13 @@ intake accept and refuse exactly the same reports.
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -20,9 +23,10 @@ from vulndesk.catalog.models import Product
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission, Role, can
 from vulndesk.core.ratelimit import count_attempt
-from vulndesk.core.services import enter_initial_state
+from vulndesk.core.services import enter_initial_state, record_event
 from vulndesk.core.taxonomy import ImpactType
-from vulndesk.intake.models import CreditPreference, Report, hash_tracking_token, validate_cwe
+from vulndesk.intake.filetypes import KINDS, SNIFF_BYTES, kind_claimed_by_name, sniff
+from vulndesk.intake.models import Attachment, CreditPreference, Report, hash_tracking_token, validate_cwe
 from vulndesk.intake.notifications import send_acknowledgment
 from vulndesk.intake.tasks import acknowledge_report
 from vulndesk.lib.cvss_vectors import InvalidCvssVector, score_cvss_vector
@@ -31,6 +35,8 @@ from vulndesk.lib.cvss_vectors import InvalidCvssVector, score_cvss_vector
 # reads its reports except staff and whoever holds a report's tracking link.
 ANONYMOUS_REPORTER_EMAIL = "anonymous-reporter@vulndesk.invalid"
 HOUR = 3600
+# Uploaded files from the form or the API, or files built from a mail's parts.
+Upload = File[bytes]
 
 
 @dataclass(frozen=True)
@@ -195,7 +201,13 @@ def check_submission(submission: ReportSubmission, *, actor: User | None) -> Non
 
 
 @transaction.atomic
-def submit_report(submission: ReportSubmission, *, actor: User | None, client_ip: str | None = None) -> Receipt:
+def submit_report(
+    submission: ReportSubmission,
+    *,
+    actor: User | None,
+    client_ip: str | None = None,
+    attachments: Sequence[Upload] = (),
+) -> Receipt:
     """File a new report in state `new`, from a researcher account or anonymously (`actor=None`).
 
     A request from the web or the API passes its `client_ip` and counts against the rate limits
@@ -208,6 +220,7 @@ def submit_report(submission: ReportSubmission, *, actor: User | None, client_ip
     if client_ip is not None:
         _count_submission(actor, client_ip)
     fields = _cleaned(submission, default_credit_name=actor.display_name if actor else None)
+    files = _checked_files(attachments, already=(0, 0))
     if actor is None:
         researcher = anonymous_reporter()
         sender = f"anonymous:{client_ip}:{fields['contact_email']}"
@@ -235,6 +248,7 @@ def submit_report(submission: ReportSubmission, *, actor: User | None, client_ip
         **fields,
     )
     enter_initial_state(report, actor=actor, reason="" if actor else "Submitted anonymously.")
+    _store_files(report, files, actor=actor)
     if actor is not None:
         transaction.on_commit(lambda: acknowledge_report.enqueue(report_id=report.pk))
     elif report.contact_email:
@@ -243,3 +257,126 @@ def submit_report(submission: ReportSubmission, *, actor: User | None, client_ip
             lambda: send_acknowledgment(report, recipient=report.contact_email, tracking_token=tracking_token)
         )
     return Receipt(report=report, is_new=True, tracking_token=tracking_token)
+
+
+# Attachments ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CheckedFile:
+    file: Upload
+    name: str
+    kind: str
+    size: int
+    sha256: str
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _clean_name(name: str) -> str:
+    # Keep only the last path component, without control characters: the name is shown, never used on disk.
+    base = PurePosixPath((name or "").replace("\\", "/")).name
+    cleaned = "".join(char for char in base if char.isprintable()).strip()
+    return cleaned[-255:] or "attachment"
+
+
+def _checked_file(upload: Upload) -> _CheckedFile:
+    name = _clean_name(upload.name or "")
+    size = upload.size or 0
+    if size == 0:
+        raise RuleViolation(f"{name} is empty.", field="attachments")
+    if size > settings.INTAKE_ATTACHMENT_MAX_BYTES:
+        raise RuleViolation(
+            f"{name} is {_megabytes(size)}; each file may be at most {_megabytes(settings.INTAKE_ATTACHMENT_MAX_BYTES)}."
+            " Compress it or share a link in the description.",
+            field="attachments",
+        )
+    digest, head = hashlib.sha256(), b""
+    upload.seek(0)
+    for chunk in upload.chunks():
+        if len(head) < SNIFF_BYTES:
+            head += chunk[: SNIFF_BYTES - len(head)]
+        digest.update(chunk)
+    upload.seek(0)
+    kind = sniff(head)
+    allowed = settings.INTAKE_ATTACHMENT_KINDS
+    if kind is None or kind not in allowed:
+        labels = ", ".join(KINDS[name].label for name in allowed if name in KINDS)
+        found = f" (its content is a {KINDS[kind].label})" if kind else ""
+        raise RuleViolation(f"{name} is not a type of file we accept{found}. We accept: {labels}.", field="attachments")
+    claimed = kind_claimed_by_name(name)
+    if claimed is not None and claimed != kind:
+        raise RuleViolation(
+            f"{name} is named like a {KINDS[claimed].label}, but its content is a {KINDS[kind].label}. "
+            "Give it the right extension, or send the original file.",
+            field="attachments",
+        )
+    return _CheckedFile(file=upload, name=name, kind=kind, size=size, sha256=digest.hexdigest())
+
+
+def _checked_files(uploads: Sequence[Upload], *, already: tuple[int, int]) -> list[_CheckedFile]:
+    """Every file checked before any is stored; `already` is the report's (count, bytes) so far."""
+    count, total = already
+    if count + len(uploads) > settings.INTAKE_ATTACHMENTS_PER_REPORT:
+        raise RuleViolation(
+            f"A report can have at most {settings.INTAKE_ATTACHMENTS_PER_REPORT} attachments; "
+            "put several files in one ZIP archive.",
+            field="attachments",
+        )
+    checked = [_checked_file(upload) for upload in uploads]
+    total += sum(file.size for file in checked)
+    if total > settings.INTAKE_REPORT_ATTACHMENTS_MAX_BYTES:
+        raise RuleViolation(
+            f"Together the attachments are {_megabytes(total)}; a report may carry at most "
+            f"{_megabytes(settings.INTAKE_REPORT_ATTACHMENTS_MAX_BYTES)}. Leave out or compress some files.",
+            field="attachments",
+        )
+    return checked
+
+
+def _store_files(report: Report, files: list[_CheckedFile], *, actor: User | None) -> list[Attachment]:
+    stored: list[Attachment] = []
+    try:
+        for checked in files:
+            attachment = Attachment(
+                report=report,
+                original_name=checked.name,
+                kind=checked.kind,
+                media_type=KINDS[checked.kind].media_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                uploaded_by=actor,
+            )
+            attachment.file.save("upload", checked.file, save=False)
+            stored.append(attachment)
+            attachment.save()
+            record_event(
+                report,
+                tag="report:attachment_added",
+                actor=actor,
+                changes={"attachment": (None, f"{checked.name} sha256:{checked.sha256}")},
+            )
+    except BaseException:
+        # The database rolls back; the storage does not, so remove what was written.
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
+    return stored
+
+
+@transaction.atomic
+def add_attachments(report: Report, uploads: Sequence[Upload], *, actor: User) -> list[Attachment]:
+    """Attach more files to a report the researcher can see: all of them, or none if one is refused."""
+    if not can(actor, Permission.REPORT_SUBMIT, report):
+        raise RuleViolation("Only the researcher who sent the report can add files to it.")
+    if not uploads:
+        raise RuleViolation("Choose at least one file.", field="attachments")
+    # Lock the report so two uploads at once cannot together pass the per-report limits.
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.is_closed:
+        raise RuleViolation("This report is closed; send new findings as a new report.", field="attachments")
+    existing = list(report.attachments.values_list("size", flat=True))
+    files = _checked_files(uploads, already=(len(existing), sum(existing)))
+    return _store_files(report, files, actor=actor)

@@ -8,4 +8,11 @@ urlpatterns: list[URLPattern] = [
     path("reports/track/<str:token>/", views.report_tracked, name="report_tracked"),
     path("reports/<int:report_id>/", views.report_detail, name="report_detail"),
     path("reports/<int:report_id>/received/", views.report_received, name="report_received"),
+    path("reports/<int:report_id>/attachments/", views.report_attach, name="report_attach"),
+    path("reports/<int:report_id>/attachments/<int:attachment_id>/", views.report_attachment, name="report_attachment"),
+    path(
+        "reports/track/<str:token>/attachments/<int:attachment_id>/",
+        views.tracked_attachment,
+        name="tracked_attachment",
+    ),
 ]

@@ -1,22 +1,31 @@
 """Researchers' reports in the portal: filing one (with or without an account), and reading one."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.template.defaultfilters import pluralize
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RateLimited, RuleViolation
 from vulndesk.core.permissions import Permission, can, is_staff_role
 from vulndesk.core.portal import signed_in_user
 from vulndesk.core.ratelimit import client_address
+from vulndesk.intake.downloads import attachment_response
+from vulndesk.intake.filetypes import KINDS
 from vulndesk.intake.forms import COMMON_CWES, ReportSubmissionForm
 from vulndesk.intake.models import Report
 from vulndesk.intake.notifications import tracking_url
-from vulndesk.intake.selectors import get_report_by_tracking_token, get_report_for_user
-from vulndesk.intake.services import check_submission, submit_report
+from vulndesk.intake.selectors import (
+    get_attachment_for_user,
+    get_report_by_tracking_token,
+    get_report_for_user,
+    get_tracked_attachment,
+)
+from vulndesk.intake.services import add_attachments, check_submission, submit_report
 
 # The anonymous submitter's tracking token, kept in their session so the acknowledgment page
 # can show the link after the redirect (it is never stored anywhere else in clear).
@@ -30,17 +39,38 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_report_for_user(user, report_id)
     if not is_staff_role(user):
         # A separate template, so internal detail cannot leak into the researcher's page by a missed `if`.
-        return render(request, "intake/report_detail_researcher.html", {"report": report, "is_owner": True})
+        return render(request, "intake/report_detail_researcher.html", _researcher_context(report, is_owner=True))
     allowed = report.allowed_next_states()
     case_link = getattr(report, "case_link", None)  # reverse one-to-one: None when in no case
     context = {
         "report": report,
+        "attachments": report.attachments.all(),
         "case": case_link.case if case_link else None,
         "next_states": [(state.value, state.label) for state in Report.State if state in allowed],
         "can_mark_duplicate": Report.State.DUPLICATE in allowed,
         "can_triage": can(user, Permission.REPORT_TRIAGE, report),
     }
     return render(request, "intake/report_detail_staff.html", context)
+
+
+def _researcher_context(report: Report, *, is_owner: bool) -> dict[str, object]:
+    return {
+        "report": report,
+        "is_owner": is_owner,
+        "attachments": report.attachments.all(),
+        "can_attach": is_owner and not report.is_closed,
+        "limits": attachment_limits(),
+    }
+
+
+def attachment_limits() -> dict[str, object]:
+    """The limits as people read them, for the upload hints."""
+    return {
+        "file_mb": settings.INTAKE_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        "report_mb": settings.INTAKE_REPORT_ATTACHMENTS_MAX_BYTES // (1024 * 1024),
+        "count": settings.INTAKE_ATTACHMENTS_PER_REPORT,
+        "kinds": ", ".join(KINDS[kind].label for kind in settings.INTAKE_ATTACHMENT_KINDS if kind in KINDS),
+    }
 
 
 def _submitter(request: HttpRequest) -> User | None:
@@ -73,21 +103,41 @@ def report_submit(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "GET" or action == "edit" or not form.is_valid():
         return render(request, "intake/report_submit.html", context, status=400 if form.errors else 200)
+    preview = context | {"preview": form.submission(), "limits": attachment_limits()}
     try:
         if action != "send":
             check_submission(form.submission(), actor=user)
-            return render(request, "intake/report_preview.html", context | {"preview": form.submission()})
-        receipt = submit_report(form.submission(), actor=user, client_ip=client_address(request))
-    except RateLimited as error:
-        form.add_error(None, str(error))
-        return render(request, "intake/report_submit.html", context, status=429)
-    except RuleViolation as error:
-        form.add_error(error.field if error.field in form.fields else None, str(error))
-        return render(request, "intake/report_submit.html", context, status=400)
+            return render(request, "intake/report_preview.html", preview)
+        receipt = submit_report(
+            form.submission(),
+            actor=user,
+            client_ip=client_address(request),
+            attachments=request.FILES.getlist("attachments"),
+        )
+    except (RateLimited, RuleViolation) as error:
+        return _refused(request, error, form=form, context=context, preview=preview)
     if receipt.tracking_token:
         request.session[TRACKING_SESSION_KEY] = receipt.tracking_token
         return redirect("report_received_anonymous")
     return redirect("report_received", receipt.report.pk)
+
+
+def _refused(
+    request: HttpRequest,
+    error: RateLimited | RuleViolation,
+    *,
+    form: ReportSubmissionForm,
+    context: dict[str, object],
+    preview: dict[str, object],
+) -> HttpResponse:
+    """Show why the service refused the report, on the page where it can be fixed."""
+    if isinstance(error, RuleViolation) and error.field == "attachments":
+        # The text was fine: stay on the preview, where the files are chosen.
+        return render(request, "intake/report_preview.html", preview | {"attachment_error": error}, status=400)
+    field = error.field if isinstance(error, RuleViolation) and error.field in form.fields else None
+    form.add_error(field, str(error))
+    status = 429 if isinstance(error, RateLimited) else 400
+    return render(request, "intake/report_submit.html", context, status=status)
 
 
 def _acknowledgment(request: HttpRequest, report: Report, *, link: str) -> HttpResponse:
@@ -113,8 +163,37 @@ def report_received_anonymous(request: HttpRequest) -> HttpResponse:
 def report_tracked(request: HttpRequest, token: str) -> HttpResponse:
     """An anonymous report, for whoever holds its secret link: the researcher's view, nothing internal."""
     report = get_report_by_tracking_token(token)
-    response = render(request, "intake/report_detail_researcher.html", {"report": report, "is_owner": False})
+    context = _researcher_context(report, is_owner=False) | {"token": token}
+    response = render(request, "intake/report_detail_researcher.html", context)
     # The token is in the URL: keep it out of Referer headers and shared caches.
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def report_attach(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The researcher adds files to their report from its page."""
+    user = signed_in_user(request)
+    report = get_report_for_user(user, report_id)
+    try:
+        added = add_attachments(report, request.FILES.getlist("attachments"), actor=user)
+    except RuleViolation as error:
+        context = _researcher_context(report, is_owner=True) | {"attachment_error": error}
+        return render(request, "intake/report_detail_researcher.html", context, status=400)
+    messages.success(request, f"Added {len(added)} file{pluralize(len(added))} to {report.reference}.")
+    return redirect(report)
+
+
+@login_required
+@require_safe
+def report_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
+    return attachment_response(get_attachment_for_user(signed_in_user(request), report_id, attachment_id))
+
+
+@require_safe
+def tracked_attachment(request: HttpRequest, token: str, attachment_id: int) -> FileResponse:
+    response = attachment_response(get_tracked_attachment(token, attachment_id))
+    response["Referrer-Policy"] = "no-referrer"
     return response
