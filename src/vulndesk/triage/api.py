@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router
 
 from vulndesk.accounts.models import User
@@ -22,10 +24,20 @@ from vulndesk.triage.schemas import (
     CaseReportsIn,
     CaseTransitionIn,
     ClockOut,
+    QueueItemOut,
+    QueuePage,
+    QueueQuery,
     ReportTransitionIn,
 )
-from vulndesk.triage.selectors import get_case_for_user, list_cases_for_user
+from vulndesk.triage.selectors import (
+    can_see_queue,
+    get_case_for_user,
+    list_cases_for_user,
+    list_queue_for_user,
+    queue_state_counts,
+)
 from vulndesk.triage.services import add_report_to_case, create_case, transition_case, transition_report
+from vulndesk.triage.sla import refresh_missing_report_slas
 
 router = Router(tags=["triage"])
 
@@ -57,6 +69,28 @@ def post_report_transition(request: HttpRequest, report_id: int, payload: Report
         expected_state=payload.expected_state,
     )
     return ReportOut.of(report)
+
+
+@router.get(
+    "/queue",
+    response=QueuePage,
+    summary="The triage queue: reports filtered, searched and ordered",
+    openapi_extra=problem_responses(401, 403, 422),
+)
+def list_queue(request: HttpRequest, query: Query[QueueQuery]) -> dict[str, Any]:
+    """The response team's queue, with the portal queue's filters. Researchers get 403: it is not theirs."""
+    user = caller(request)
+    if not can_see_queue(user):
+        raise PermissionDenied("The queue is the security response team's.")
+    refresh_missing_report_slas()
+    now = timezone.now()
+    filters = query.filters()
+    page = paginate(
+        list_queue_for_user(user, filters, sort=query.sort, now=now),
+        query,
+        lambda report: QueueItemOut.of_queue(report, now),
+    )
+    return page | {"state_counts": queue_state_counts(user, filters, now=now)}
 
 
 @router.get(

@@ -71,6 +71,7 @@ class Clock:
     started_at: dt.datetime
     stopped_at: dt.datetime | None
     due_at: dt.datetime | None
+    at_risk_at: dt.datetime | None
     elapsed_seconds: float
 
     @property
@@ -104,21 +105,29 @@ def measure(
     end = stopped_at or now
     running_spans = _subtract(started_at, end, pauses)
     is_paused = stopped_at is None and any(start <= now and (stop is None or stop > now) for start, stop in pauses)
-    elapsed, due_at = 0.0, None
-    for span_start, span_end in running_spans:
-        seconds = days.business_seconds(span_start, span_end)
-        if due_at is None and elapsed + seconds >= target.seconds:
-            due_at = days.add_business_seconds(span_start, target.seconds - elapsed)
-        elapsed += seconds
-    if due_at is None and stopped_at is None and not is_paused:
-        due_at = days.add_business_seconds(end, target.seconds - elapsed)
+    elapsed = sum(days.business_seconds(span_start, span_end) for span_start, span_end in running_spans)
+    at_risk_seconds = target.seconds * target.at_risk_percent / 100
+
+    def reached(threshold: float) -> dt.datetime | None:
+        """When the counted time reaches `threshold`; projected past `now` if the clock still runs."""
+        counted = 0.0
+        for span_start, span_end in running_spans:
+            seconds = days.business_seconds(span_start, span_end)
+            if counted + seconds >= threshold:
+                return days.add_business_seconds(span_start, threshold - counted)
+            counted += seconds
+        if stopped_at is None and not is_paused:
+            return days.add_business_seconds(end, threshold - counted)
+        return None
+
+    due_at, at_risk_at = reached(target.seconds), reached(at_risk_seconds)
     if elapsed >= target.seconds and (stopped_at is None or elapsed > target.seconds):
         status = ClockStatus.BREACHED
     elif stopped_at is not None:
         status = ClockStatus.MET
     elif is_paused:
         status = ClockStatus.PAUSED
-    elif elapsed >= target.seconds * target.at_risk_percent / 100:
+    elif elapsed >= at_risk_seconds:
         status = ClockStatus.AT_RISK
     else:
         status = ClockStatus.ON_TRACK
@@ -129,6 +138,7 @@ def measure(
         started_at=started_at,
         stopped_at=stopped_at,
         due_at=due_at,
+        at_risk_at=at_risk_at,
         elapsed_seconds=elapsed,
     )
 
@@ -231,10 +241,12 @@ def report_clocks(reports: Sequence[Report], *, now: dt.datetime | None = None) 
         intervals = history.get(report.pk, [])
         started_at = report.created_at
         pauses = [(stay.entered_at, stay.exited_at) for stay in intervals if stay.state == Report.State.NEEDS_INFO]
-        responded = next(
+        triaged = next((stay.entered_at for stay in intervals if stay.state in _TRIAGE_DONE), None)
+        staff_acted = next(
             (stay.entered_at for stay in intervals[1:] if stay.entered_by_role not in (None, Role.RESEARCHER)), None
         )
-        triaged = next((stay.entered_at for stay in intervals if stay.state in _TRIAGE_DONE), None)
+        # Closing a report (even by the system) answers it too.
+        responded = min((moment for moment in (staff_acted, triaged) if moment is not None), default=None)
         team_id = report.product.owning_team_id if report.product else None
         calendar = calendars.for_team(team_id)
         clocks[report.pk] = [

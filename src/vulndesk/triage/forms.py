@@ -7,13 +7,28 @@ from django import forms
 from django.http import Http404
 
 from vulndesk.accounts.models import User
-from vulndesk.catalog.models import Product
+from vulndesk.catalog.models import Product, Team
+from vulndesk.core.taxonomy import ImpactType, Severity
 from vulndesk.intake.models import Report
-from vulndesk.intake.selectors import ReportFilters, get_report_for_user
+from vulndesk.intake.selectors import get_report_for_user
+from vulndesk.triage.selectors import DEFAULT_QUEUE_SORT, QueueFilters, triagers
 
 _REPORT_REFERENCE = re.compile(r"^(?:VD-R)?(\d{1,18})$", re.IGNORECASE)
-QUEUE_SORTS = [("-age", "Newest first"), ("age", "Oldest first"), ("updated", "Recently updated")]
-DEFAULT_SORT = "-age"
+QUEUE_SORTS = [
+    ("priority", "Priority (P0 first)"),
+    ("sla_due", "SLA due soonest"),
+    ("age", "Oldest first"),
+    ("-age", "Newest first"),
+    ("updated", "Recently updated"),
+]
+SLA_CHOICES = [
+    ("", "Any SLA status"),
+    ("breached", "Breached"),
+    ("at_risk", "At risk"),
+    ("on_track", "On track"),
+    ("paused", "Paused (needs info)"),
+    ("stopped", "Clocks stopped"),
+]
 
 
 class QueueFilterForm(forms.Form):
@@ -22,29 +37,65 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=200,
-        label="Search titles",
-        widget=forms.SearchInput(attrs={"accesskey": "s", "placeholder": "Words in the title"}),
+        label="Search",
+        widget=forms.SearchInput(attrs={"accesskey": "s", "placeholder": "Words, or a reference like VD-R12"}),
     )
     state = forms.ChoiceField(required=False, choices=[("", "All states"), *Report.State.choices])
     product = forms.ChoiceField(required=False)
+    team = forms.ChoiceField(required=False)
+    impact_type = forms.ChoiceField(required=False, label="Impact", choices=[("", "Any impact"), *ImpactType.choices])
+    severity = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any severity"), *Severity.choices],
+        help_text="Known once the report's case has a scored vulnerability.",
+    )
+    assignee = forms.ChoiceField(required=False)
+    sla = forms.ChoiceField(required=False, label="SLA", choices=SLA_CHOICES)
+    older_than_days = forms.IntegerField(required=False, min_value=0, max_value=36500, label="Older than (days)")
+    low_signal = forms.ChoiceField(
+        required=False,
+        label="Low signal",
+        choices=[("", "Include low-signal"), ("no", "Hide low-signal"), ("yes", "Only low-signal")],
+    )
     sort = forms.ChoiceField(required=False, choices=QUEUE_SORTS, label="Sort")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # One query, used both to render the options and to validate the choice.
+        # One query each, used both to render the options and to validate the choice.
         products = Product.objects.order_by("name").values_list("slug", "name")
         cast(forms.ChoiceField, self.fields["product"]).choices = [("", "All products"), *products]
+        teams = Team.objects.order_by("name").values_list("slug", "name")
+        cast(forms.ChoiceField, self.fields["team"]).choices = [("", "All teams"), *teams]
+        analysts = [
+            (str(pk), str(name or email)) for pk, name, email in triagers().values_list("pk", "display_name", "email")
+        ]
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("", "Anyone"),
+            ("me", f"Me ({user})"),
+            ("none", "Unassigned"),
+            *analysts,
+        ]
 
-    def report_filters(self) -> ReportFilters:
+    def queue_filters(self) -> QueueFilters:
         self.is_valid()  # cleaned_data then holds exactly the fields that are valid
         data = self.cleaned_data
-        return ReportFilters(
-            state=data.get("state") or None, product=data.get("product") or None, search=data.get("q") or None
+        low_signal = {"yes": True, "no": False}.get(data.get("low_signal") or "")
+        return QueueFilters(
+            states=(data["state"],) if data.get("state") else (),
+            product=data.get("product") or None,
+            team=data.get("team") or None,
+            impact_type=data.get("impact_type") or None,
+            severity=data.get("severity") or None,
+            assignee=data.get("assignee") or None,
+            sla=data.get("sla") or None,
+            older_than_days=data.get("older_than_days"),
+            is_low_signal=low_signal,
+            q=data.get("q") or None,
         )
 
     def sort_order(self) -> str:
         self.is_valid()
-        return str(self.cleaned_data.get("sort") or DEFAULT_SORT)
+        return str(self.cleaned_data.get("sort") or DEFAULT_QUEUE_SORT)
 
 
 class ReportTransitionForm(forms.Form):

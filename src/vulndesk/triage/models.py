@@ -1,6 +1,7 @@
 """Cases: confirmed reports grouped into the unit a response team remediates and discloses."""
 
-from typing import TYPE_CHECKING, ClassVar
+import datetime as dt
+from typing import TYPE_CHECKING, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -195,3 +196,44 @@ class SlaWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type} {self.object_id} {self.clock} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+SlaStatusValue = Literal["on_track", "at_risk", "breached", "paused", "stopped"]
+
+
+class ReportSla(models.Model):
+    """Where a report's most pressing running clock stands, kept so the queue can filter and sort by it in SQL.
+
+    Only the moments matter: status at any time follows from `now` against `at_risk_at` and
+    `due_at`, so the row changes only when the report moves (or calendars and targets change,
+    which `vulndesk triage warn-breaches` picks up on its next run).
+    """
+
+    report = models.OneToOneField(Report, primary_key=True, on_delete=models.CASCADE, related_name="sla")
+    clock = models.CharField(max_length=32, choices=SlaClock.choices, blank=True, help_text="Empty: no clock runs.")
+    at_risk_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    is_paused = models.BooleanField(default=False)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["due_at"], name="report_sla_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.clock or 'stopped'} due {self.due_at}"
+
+    def status_at(self, now: dt.datetime) -> "SlaStatusValue":
+        """on_track, at_risk, breached, paused, or stopped (no clock runs); the queue's SLA filter in Python."""
+        if not self.clock:
+            return "stopped"
+        if self.is_paused:
+            return "paused"
+        if self.due_at is not None and self.due_at <= now:
+            return "breached"
+        if self.at_risk_at is not None and self.at_risk_at <= now:
+            return "at_risk"
+        return "on_track"
+
+    @property
+    def clock_label(self) -> str:
+        return SlaClock(self.clock).label if self.clock else ""

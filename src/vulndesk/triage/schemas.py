@@ -7,9 +7,12 @@ from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
 from vulndesk.core.api import Page, PageParams
-from vulndesk.intake.schemas import ReportState
+from vulndesk.core.taxonomy import Severity
+from vulndesk.intake.models import Report
+from vulndesk.intake.schemas import ReportOut, ReportState
 from vulndesk.triage.clocks import Clock, case_clocks
-from vulndesk.triage.models import Case
+from vulndesk.triage.models import Case, ReportSla, SlaStatusValue
+from vulndesk.triage.selectors import QueueFilters
 
 # Inline, like ReportState: every model calls its enum `State`, and OpenAPI components are keyed by name.
 CaseState = Annotated[Case.State, WithJsonSchema({"type": "string", "enum": list(Case.State.values)})]
@@ -112,3 +115,88 @@ class CaseDetailOut(CaseOut):
 
 class CasePage(Page[CaseOut]):
     pass
+
+
+# --- The queue ------------------------------------------------------------------------------
+
+QueueSort = Literal["priority", "sla_due", "age", "-age", "updated"]
+SlaStatus = SlaStatusValue
+
+
+class QueueQuery(PageParams):
+    """GET /queue filters; the portal queue takes the same names as query parameters."""
+
+    state: list[ReportState] = Field(default_factory=list, description="Repeat for several states.")
+    product: str | None = Field(None, description="Product slug.")
+    team: str | None = Field(None, description="Owning team slug.")
+    impact_type: str | None = None
+    severity: Severity | None = Field(None, description="Known once the report's case has a scored vulnerability.")
+    assignee: str | None = Field(None, pattern=r"^(me|none|[0-9]+)$", description="A user id, `me` or `none`.")
+    older_than_days: int | None = Field(None, ge=0, le=36500)
+    newer_than_days: int | None = Field(None, ge=0, le=36500)
+    sla: SlaStatus | None = Field(None, description="Status of the report's most pressing running clock.")
+    low_signal: bool | None = Field(None, description="true: only low-signal reports; false: none of them.")
+    q: str | None = Field(
+        None, max_length=200, description="Full-text search over title and description, or a reference like VD-R12."
+    )
+    sort: QueueSort = Field(
+        "priority", description="priority (unscored last), sla_due (soonest first), age, -age, updated."
+    )
+
+    def filters(self) -> QueueFilters:
+        return QueueFilters(
+            states=tuple(self.state),
+            product=self.product,
+            team=self.team,
+            impact_type=self.impact_type,
+            severity=self.severity,
+            assignee=self.assignee,
+            older_than_days=self.older_than_days,
+            newer_than_days=self.newer_than_days,
+            sla=self.sla,
+            is_low_signal=self.low_signal,
+            q=self.q,
+        )
+
+
+class QueueSlaOut(Schema):
+    clock: str | None = Field(description="The most pressing running clock; null when every clock has stopped.")
+    status: SlaStatus
+    at_risk_at: dt.datetime | None
+    due_at: dt.datetime | None
+
+
+class QueueItemOut(ReportOut):
+    """A report as the queue lists it: the staff view plus triage bookkeeping."""
+
+    assignee_id: int | None
+    priority: int | None
+    is_low_signal: bool
+    sla: QueueSlaOut | None = Field(description="null until the report's clocks were first computed.")
+
+    @classmethod
+    def of_queue(cls, report: Report, now: dt.datetime) -> "QueueItemOut":
+        sla = report.sla if _has_sla(report) else None
+        triage_fields = {
+            "assignee_id": report.assignee_id,
+            "priority": report.priority,
+            "is_low_signal": report.is_low_signal,
+            "sla": QueueSlaOut(
+                clock=sla.clock or None, status=sla.status_at(now), at_risk_at=sla.at_risk_at, due_at=sla.due_at
+            )
+            if sla
+            else None,
+        }
+        # The staff view may already carry some of these; the queue's values win.
+        return cls(**(ReportOut.of(report).dict() | triage_fields))
+
+
+def _has_sla(report: Report) -> bool:
+    try:
+        return report.sla is not None
+    except ReportSla.DoesNotExist:
+        return False
+
+
+class QueuePage(Page[QueueItemOut]):
+    state_counts: dict[str, int] = Field(description="Reports per state under every filter but `state`.")

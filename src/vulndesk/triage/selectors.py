@@ -1,10 +1,20 @@
-"""Reading cases through the caller's permissions."""
+"""Reading the queue and cases through the caller's permissions."""
 
-from django.db.models import QuerySet
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.http import Http404
+from django.utils import timezone
 
 from vulndesk.accounts.models import User
-from vulndesk.core.permissions import Permission, can
+from vulndesk.core.permissions import ROLE_PERMISSIONS, Permission, can, is_staff_role
+from vulndesk.intake.models import Report
 from vulndesk.triage.models import Case
 
 
@@ -22,3 +32,133 @@ def get_case_for_user(user: User, case_id: int, *, need: Permission = Permission
     if case is None or not can(user, need, case):
         raise Http404("No such case.")
     return case
+
+
+# --- The analyst queue ------------------------------------------------------------------------
+
+
+class SlaFilter(StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue can be narrowed by; the portal form and GET /queue both build one."""
+
+    states: tuple[str, ...] = ()
+    product: str | None = None  # product slug
+    team: str | None = None  # owning team slug
+    impact_type: str | None = None
+    severity: str | None = None  # known once a vulnerability of the report's case is scored
+    assignee: str | None = None  # a user id, "me" or "none"
+    older_than_days: int | None = None
+    newer_than_days: int | None = None
+    sla: str | None = None  # SlaFilter
+    is_low_signal: bool | None = None
+    q: str | None = None
+
+
+# Every order ends in id so pages are stable; priority and due time put unknowns last.
+QUEUE_ORDERS: dict[str, tuple[OrderBy | str, ...]] = {
+    "priority": (F("priority").asc(nulls_last=True), "created_at", "id"),
+    "age": ("created_at", "id"),
+    "-age": ("-created_at", "-id"),
+    "sla_due": (F("sla__due_at").asc(nulls_last=True), "created_at", "id"),
+    "updated": ("-updated_at", "-id"),
+}
+DEFAULT_QUEUE_SORT = "priority"
+_REFERENCE = re.compile(r"^(?:VD-R)?(\d{1,18})$", re.IGNORECASE)
+# Must match the expression indexed by migration triage 0004 exactly.
+_SEARCH_VECTOR_FIELDS = ("title", "description")
+
+
+def can_see_queue(user: User) -> bool:
+    # Researchers hold report:view for their own reports; the queue is the response team's.
+    return is_staff_role(user) and can(user, Permission.REPORT_VIEW)
+
+
+def list_queue_for_user(
+    user: User, filters: QueueFilters | None = None, *, sort: str = DEFAULT_QUEUE_SORT, now: dt.datetime | None = None
+) -> QuerySet[Report]:
+    """The triage queue as `user` may see it (staff only; nothing for anyone else), filtered and ordered."""
+    if not can_see_queue(user):
+        return Report.objects.none()
+    filters = filters or QueueFilters()
+    reports = Report.objects.select_related("product", "researcher", "assignee", "sla")
+    reports = _filter_queue(reports, filters, user=user, now=now or timezone.now())
+    return reports.order_by(*QUEUE_ORDERS.get(sort, QUEUE_ORDERS[DEFAULT_QUEUE_SORT]))
+
+
+def _filter_queue(reports: QuerySet[Report], f: QueueFilters, *, user: User, now: dt.datetime) -> QuerySet[Report]:
+    plain = {
+        "state__in": f.states or None,
+        "product__slug": f.product,
+        "product__owning_team__slug": f.team,
+        "impact_type": f.impact_type,
+        "is_low_signal": f.is_low_signal,
+        "created_at__lte": now - dt.timedelta(days=f.older_than_days) if f.older_than_days is not None else None,
+        "created_at__gte": now - dt.timedelta(days=f.newer_than_days) if f.newer_than_days is not None else None,
+    }
+    reports = reports.filter(**{lookup: value for lookup, value in plain.items() if value is not None})
+    if f.severity:
+        # Through the case's vulnerabilities, by relation name: triage never imports scoring.
+        reports = reports.filter(case_link__case__in=Case.objects.filter(vulnerabilities__severity=f.severity))
+    if f.assignee:
+        reports = reports.filter(_assignee_condition(f.assignee, user))
+    if f.sla:
+        reports = reports.filter(_sla_condition(f.sla, now))
+    if f.q and f.q.strip():
+        reports = _search(reports, f.q.strip())
+    return reports
+
+
+def _assignee_condition(assignee: str, user: User) -> Q:
+    if assignee == "me":
+        return Q(assignee=user)
+    if assignee == "none":
+        return Q(assignee__isnull=True)
+    return Q(assignee_id=int(assignee)) if assignee.isdigit() else Q()
+
+
+def _sla_condition(status: str, now: dt.datetime) -> Q:
+    running = Q(sla__clock__gt="", sla__is_paused=False)
+    return {
+        SlaFilter.STOPPED: Q(sla__clock=""),
+        SlaFilter.PAUSED: Q(sla__clock__gt="", sla__is_paused=True),
+        SlaFilter.BREACHED: running & Q(sla__due_at__lte=now),
+        SlaFilter.AT_RISK: running & Q(sla__at_risk_at__lte=now, sla__due_at__gt=now),
+        SlaFilter.ON_TRACK: running & Q(sla__at_risk_at__gt=now),
+    }.get(SlaFilter(status), Q())
+
+
+def _search(reports: QuerySet[Report], text: str) -> QuerySet[Report]:
+    """PostgreSQL full-text search (GIN-indexed, stemmed, websearch syntax); elsewhere every word as a substring.
+
+    A report reference ("VD-R12" or just "12") finds that report alone.
+    """
+    if match := _REFERENCE.match(text):
+        return reports.filter(pk=int(match[1]))
+    if connection.vendor == "postgresql":
+        vector = SearchVector(*_SEARCH_VECTOR_FIELDS, config="english")
+        query = SearchQuery(text, config="english", search_type="websearch")
+        return reports.annotate(search=vector).filter(search=query)
+    words = Q()
+    for word in text.split()[:10]:
+        words &= Q(title__icontains=word) | Q(description__icontains=word)
+    return reports.filter(words)
+
+
+def queue_state_counts(user: User, filters: QueueFilters, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Reports per state under every filter but the state one, so each state tab says what it would show."""
+    reports = list_queue_for_user(user, replace(filters, states=()), now=now).order_by()
+    return dict(reports.values_list("state").annotate(count=Count("pk")).values_list("state", "count"))
+
+
+def triagers() -> QuerySet[User]:
+    """Active people who may triage reports: the choices for assigning one."""
+    roles = [role for role, granted in ROLE_PERMISSIONS.items() if Permission.REPORT_TRIAGE in granted]
+    return User.objects.filter(is_active=True, role__in=roles).order_by("display_name", "email")

@@ -1,12 +1,12 @@
 """Warning people before an SLA clock breaches: the write side of the clocks (see clocks.py).
 
 Run periodically (`vulndesk triage warn-breaches` from cron or a systemd timer, or the
-`warn_before_breaches` task); each warning is recorded in `SlaWarning` once per clock and
+`warn_before_breaches` task). It also refreshes the queue's `ReportSla` snapshots. Each warning is recorded in `SlaWarning` once per clock and
 due time, so running it often, or twice at once, never sends the same warning twice.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,8 +17,8 @@ from django.utils import timezone
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Role
 from vulndesk.intake.models import Report
-from vulndesk.triage.clocks import Clock, ClockStatus, case_clocks, report_clocks
-from vulndesk.triage.models import Case, SlaWarning
+from vulndesk.triage.clocks import Clock, ClockStatus, case_clocks, headline, report_clocks
+from vulndesk.triage.models import Case, ReportSla, SlaWarning
 
 _WARN = {ClockStatus.AT_RISK, ClockStatus.BREACHED}
 _BATCH = 500
@@ -52,6 +52,7 @@ def warn_before_breaches(*, now: dt.datetime | None = None) -> list[Warned]:
     """Email whoever owns each open report (its assignee, else the triage team) and each open case
     (its owner) whose clock is at risk or breached and was not yet warned for this due time."""
     now = now or timezone.now()
+    refresh_open_report_slas()
     warned: list[Warned] = []
     team: list[str] | None = None
     open_reports = list(
@@ -109,3 +110,44 @@ def _warn(
         )
         sent.append(Warned(kind, object_id, reference, clock.name, clock.status, clock.due_at, recipients))
     return sent
+
+
+def refresh_report_slas(reports: Sequence[Report], *, now: dt.datetime | None = None) -> None:
+    """Store where each report's most pressing running clock stands (see `ReportSla`)."""
+    if not reports:
+        return
+    clocks = report_clocks(reports, now=now)
+    rows = []
+    for report in reports:
+        running = headline(clocks[report.pk])
+        rows.append(
+            ReportSla(
+                report=report,
+                clock=running.name if running else "",
+                at_risk_at=running.at_risk_at if running else None,
+                due_at=running.due_at if running else None,
+                is_paused=running is not None and running.status == ClockStatus.PAUSED,
+            )
+        )
+    ReportSla.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["report"],
+        update_fields=["clock", "at_risk_at", "due_at", "is_paused", "refreshed_at"],
+    )
+
+
+def refresh_missing_report_slas() -> int:
+    """Snapshots for reports that have none yet (received since the last periodic run); returns how many."""
+    reports = list(Report.objects.filter(sla__isnull=True).select_related("product")[:_BATCH])
+    refresh_report_slas(reports)
+    return len(reports)
+
+
+def refresh_open_report_slas() -> None:
+    """Re-compute every open report's snapshot: picks up calendar and target changes."""
+    open_reports = list(
+        Report.objects.exclude(state__in=Report.CLOSED_STATES | {Report.State.FIXED}).values_list("pk", flat=True)
+    )
+    for ids in _batches(open_reports):
+        refresh_report_slas(list(Report.objects.filter(pk__in=ids).select_related("product")))

@@ -1,51 +1,65 @@
 """The security response team's triage pages: the report queue and moving a report along."""
 
-from dataclasses import replace
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
-from vulndesk.core.permissions import Permission, can, is_staff_role
+from vulndesk.core.permissions import Permission
 from vulndesk.core.portal import paginate, signed_in_user
 from vulndesk.intake.models import Report
-from vulndesk.intake.selectors import get_report_for_user, list_reports_for_user
-from vulndesk.triage.clocks import headline, report_clocks
+from vulndesk.intake.selectors import get_report_for_user
+from vulndesk.triage.clocks import report_clocks
 from vulndesk.triage.forms import QueueFilterForm, ReportTransitionForm
+from vulndesk.triage.models import ReportSla
+from vulndesk.triage.selectors import can_see_queue, list_queue_for_user, queue_state_counts
 from vulndesk.triage.services import transition_report
+from vulndesk.triage.sla import refresh_missing_report_slas
 
 
 @login_required
 @require_safe
 def report_queue(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    # Researchers also hold report:view (for their own reports); the queue is the team's.
     # 403, not 404: that a queue exists is no secret, and the reason helps the person.
-    if not (is_staff_role(user) and can(user, Permission.REPORT_VIEW)):
+    if not can_see_queue(user):
         raise PermissionDenied
-    form = QueueFilterForm(request.GET)
-    filters = form.report_filters()
-    page = paginate(request, list_reports_for_user(user, filters, sort=form.sort_order()))
-    reports: list[Report] = list(page.object_list)
-    clocks = report_clocks(reports)
-    # Counts per state under the other filters, so each state link says what it would show.
-    counted = list_reports_for_user(user, replace(filters, state=None)).order_by().values_list("state")
-    counts = dict(counted.annotate(count=Count("pk")))
+    refresh_missing_report_slas()  # reports received since the last periodic run
+    form = QueueFilterForm(request.GET, user=user)
+    filters = form.queue_filters()
+    now = timezone.now()
+    page = paginate(request, list_queue_for_user(user, filters, sort=form.sort_order(), now=now))
+    counts = queue_state_counts(user, filters, now=now)
+    selected_state = filters.states[0] if filters.states else ""
     states = [(state.value, state.label, counts.get(state, 0)) for state in Report.State]
     context = {
         "form": form,
         "page": page,
-        "rows": [(report, headline(clocks[report.pk])) for report in reports],
-        "selected_state": filters.state or "",
-        "state_counts": [entry for entry in states if entry[2] or entry[0] == filters.state],
+        "rows": [(report, _sla_of(report), _sla_status(report, now)) for report in page.object_list],
+        "selected_state": selected_state,
+        "state_counts": [entry for entry in states if entry[2] or entry[0] == selected_state],
         "total": sum(counts.values()),
+        "is_filtered": any(value for name, value in form.cleaned_data.items() if name not in {"state", "sort"}),
     }
     return render(request, "triage/report_queue.html", context)
+
+
+def _sla_of(report: Report) -> ReportSla | None:
+    try:
+        return report.sla
+    except ReportSla.DoesNotExist:
+        return None
+
+
+def _sla_status(report: Report, now: dt.datetime) -> str:
+    sla = _sla_of(report)
+    return sla.status_at(now) if sla else ""
 
 
 @login_required

@@ -121,17 +121,23 @@ def test_queue_counts_reports_per_state_under_the_other_filters(client: Client, 
     assert 'All <span class="count">3</span>' in html
 
 
-def test_queue_sorts_newest_first_by_default_and_oldest_first_on_request(client: Client, analyst: User) -> None:
-    old = ReportFactory.create(title="Old report")
-    new = ReportFactory.create(title="New report")
+def test_queue_sorts_by_priority_by_default_then_by_age_on_request(client: Client, analyst: User) -> None:
+    old = ReportFactory.create(title="Old report", priority=3)
+    new = ReportFactory.create(title="New report", priority=1)
+    unscored = ReportFactory.create(title="Not scored yet")
     Report.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     client.force_login(analyst)
 
-    newest = client.get(QUEUE).content.decode()
+    by_priority = client.get(QUEUE).content.decode()
+    newest = client.get(QUEUE, {"sort": "-age"}).content.decode()
     oldest = client.get(QUEUE, {"sort": "age"}).content.decode()
 
-    assert newest.index(new.reference) < newest.index(old.reference)
-    assert oldest.index(old.reference) < oldest.index(new.reference)
+    def row(report: Report) -> str:
+        return f'<td class="ref">{report.reference}</td>'
+
+    assert by_priority.index(row(new)) < by_priority.index(row(old)) < by_priority.index(row(unscored))
+    assert newest.index(row(new)) < newest.index(row(old))
+    assert oldest.index(row(old)) < oldest.index(row(new))
 
 
 def test_queue_pages_by_fifty_keeping_the_filters(client: Client, analyst: User) -> None:
@@ -152,9 +158,9 @@ def test_queue_query_count_does_not_grow_with_reports(
     ReportFactory.create_batch(60)
     client.force_login(analyst)
 
-    # session, user, product choices, state counts, page count, page of reports with product and researcher;
-    # SLA clocks: calendars with holidays and teams (3), targets, state history of the page
-    with django_assert_max_num_queries(11):
+    # session, user; SLA snapshots of reports that have none (reports, calendars, targets, content type,
+    # state history, upsert); product, team and assignee choices; page count, state counts, the page
+    with django_assert_max_num_queries(14):
         response = client.get(QUEUE, {"sort": "age"})
 
     assert _rows(response.content) == 50
@@ -335,7 +341,7 @@ def test_queue_shows_each_reports_running_sla_clock(client: Client, analyst: Use
 
     html = client.get(QUEUE).content.decode()
 
-    assert '<span class="clock clock--on_track" title="First response: 1 business day">' in html
+    assert '<span class="clock clock--on_track" title="First response clock">First response · On track</span>' in html
     assert "due " in html
 
 
@@ -348,3 +354,17 @@ def test_transition_page_shows_the_clocks(client: Client, analyst: User) -> None
 
     assert "SLA clocks" in html
     assert "when the researcher answers" in html
+
+
+def test_queue_filters_by_assignee_low_signal_and_sla_from_the_form(client: Client, analyst: User) -> None:
+    wanted = ReportFactory.create(title="Wanted report")
+    enter_initial_state(wanted, actor=wanted.researcher)
+    ReportFactory.create(title="Someone else's", assignee=analyst)
+    ReportFactory.create(title="Noise", is_low_signal=True)
+    client.force_login(analyst)
+
+    response = client.get(QUEUE, {"assignee": "none", "low_signal": "no", "sla": "on_track"})
+
+    assert _rows(response.content) == 1
+    assert b"Wanted report" in response.content
+    assert b"1 report matches these filters" in response.content
