@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from vulndesk.messaging.models import Channel
+from vulndesk.messaging.models import Channel, OutboundMail
 
 CHANNEL_LABELS = {
     Channel.INTERNAL: "Internal note (staff only, never shown to the researcher)",
@@ -36,3 +36,27 @@ class MessageForm(forms.Form):
 
 class MessageEditForm(forms.Form):
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class MailPreferenceForm(forms.Form):
+    is_report_mail_off = forms.BooleanField(
+        required=False,
+        label="Do not email me messages on my reports",
+        help_text="You will still see every message here when you sign in.",
+    )
+    openpgp_public_key = forms.CharField(
+        required=False,
+        label="OpenPGP public key",
+        widget=forms.Textarea(attrs={"rows": 8, "class": "mono", "spellcheck": "false"}),
+        help_text="Paste your ASCII-armored public key (-----BEGIN PGP PUBLIC KEY BLOCK-----) to get our mail encrypted. Leave empty for plain mail.",
+    )
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, label="Status")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["status"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "All"), *OutboundMail.Status.choices]

@@ -87,3 +87,99 @@ class MessageRevision(models.Model):
 
     def __str__(self) -> str:
         return f"revision of #{self.message_id} written {self.written_at:%Y-%m-%d %H:%M}"
+
+
+class MailPreference(models.Model):
+    """How one person wants to hear from vulndesk by email."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_preference")
+    is_report_mail_off = models.BooleanField(
+        default=False, help_text="Researchers: do not email me messages on my reports (they stay on the portal)."
+    )
+    openpgp_public_key = models.TextField(
+        blank=True, help_text="ASCII-armored OpenPGP public key; mail is encrypted to it."
+    )
+    openpgp_fingerprint = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"mail preferences of {self.user}"
+
+
+class MailAddress(models.Model):
+    """What vulndesk learned about one address by sending to it: a bounce stops further mail to it."""
+
+    email = models.EmailField(unique=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "mail addresses"
+
+    def __str__(self) -> str:
+        return self.email + (" (bounced)" if self.bounced_at else "")
+
+
+class OutboundMail(models.Model):
+    """One email, written to this table before any attempt to send it, so none is ever lost.
+
+    The delivery task claims a row, sends, and records the outcome; a failed attempt is retried
+    with backoff until `MAX_ATTEMPTS`, and staff see each row's status.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        BOUNCED = "bounced", "Bounced"
+        FAILED = "failed", "Failed"
+
+    to_address = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField(help_text="Plain text; ASCII-armored OpenPGP when encrypted.")
+    is_encrypted = models.BooleanField(default=False)
+    message_id = models.CharField(max_length=200, unique=True, help_text="RFC 5322 Message-ID, without <>.")
+    in_reply_to = models.CharField(max_length=200, blank=True)
+    references = models.TextField(blank=True)
+    reply_to_address = models.CharField(max_length=300, blank=True)
+    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_mail")
+    thread_message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound_mail"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # A worker owns the row until then; if it dies mid-send the row becomes due again.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbound_mail_due_idx")]
+        verbose_name_plural = "outbound mail"
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to_address} ({self.status})"
+
+
+class QuarantinedMail(models.Model):
+    """An inbound reply vulndesk would not attach to a thread on its own; staff decide."""
+
+    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.CASCADE, related_name="quarantined_mail")
+    from_address = models.CharField(max_length=300)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    reason = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    released_as = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "quarantined mail"
+
+    def __str__(self) -> str:
+        return f"quarantined mail from {self.from_address}"

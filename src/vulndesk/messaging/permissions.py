@@ -63,3 +63,8 @@ def writable_channels(user: User, thread: Thread) -> frozenset[str]:
     ):
         writable.add(Channel.RESEARCHER)
     return frozenset(writable)
+
+
+def sees_outbox(user: User) -> bool:
+    """The outbox holds researcher-thread mail, so it is for those who read reports."""
+    return sees_report_internals(user)

@@ -6,8 +6,8 @@ from django.http import Http404
 
 from vulndesk.accounts.models import User
 from vulndesk.intake.selectors import get_report_for_user
-from vulndesk.messaging.models import Channel, Message, MessageRevision
-from vulndesk.messaging.permissions import Thread, readable_channels, sees_report_internals
+from vulndesk.messaging.models import Channel, MailAddress, Message, MessageRevision, OutboundMail
+from vulndesk.messaging.permissions import Thread, readable_channels, sees_outbox, sees_report_internals
 from vulndesk.triage.models import CaseReport
 from vulndesk.triage.selectors import get_case_for_user
 
@@ -71,3 +71,26 @@ def list_revisions_for_user(user: User, message_id: int) -> QuerySet[MessageRevi
     """Earlier texts of a message the caller may read, oldest first."""
     message = get_message_for_user(user, message_id)
     return MessageRevision.objects.filter(message=message).select_related("replaced_by")
+
+
+def list_outbound_mail_for_user(user: User, *, status: str = "") -> QuerySet[OutboundMail]:
+    """The outbox, newest first, for staff who read reports; PermissionDenied for anyone else."""
+    if not sees_outbox(user):
+        raise PermissionDenied("The outbox is for the security team members who read reports.")
+    mail = OutboundMail.objects.select_related("report").order_by("-created_at", "-id")
+    return mail.filter(status=status) if status else mail
+
+
+def get_outbound_mail_for_user(user: User, mail_id: int) -> OutboundMail:
+    if not sees_outbox(user):
+        raise Http404("No such mail.")
+    mail = OutboundMail.objects.select_related("report").filter(pk=mail_id).first()
+    if mail is None:
+        raise Http404("No such mail.")
+    return mail
+
+
+def list_bounced_addresses_for_user(user: User) -> QuerySet[MailAddress]:
+    if not sees_outbox(user):
+        raise PermissionDenied("The outbox is for the security team members who read reports.")
+    return MailAddress.objects.filter(bounced_at__isnull=False).order_by("-bounced_at")

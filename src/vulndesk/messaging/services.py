@@ -12,7 +12,9 @@ from vulndesk.core.models import StateInterval
 from vulndesk.core.permissions import STAFF_ROLES
 from vulndesk.core.services import record_event
 from vulndesk.intake.models import Report
-from vulndesk.messaging.models import Channel, Message, MessageRevision
+from vulndesk.messaging.models import Channel, MailPreference, Message, MessageRevision
+from vulndesk.messaging.openpgp import OpenPgpError, inspect_public_key
+from vulndesk.messaging.outbox import mail_researcher
 from vulndesk.messaging.permissions import Thread, readable_channels, writable_channels
 from vulndesk.messaging.rendering import mentioned_handles, render_markdown
 
@@ -121,6 +123,7 @@ def post_message(thread: Thread, *, channel: str, body: str, actor: User, reply_
     if channel == Channel.INTERNAL:
         message.mentions.set(_resolve_mentions(body, thread))
     record_event(message, tag="message:posted", actor=actor, changes={"channel": (None, channel)})
+    mail_researcher(message)
     return message
 
 
@@ -160,6 +163,7 @@ def post_report_event(report: Report, *, body: str) -> Message:
         body_html=render_markdown(body),
     )
     record_event(message, tag="message:event_posted", actor=None)
+    mail_researcher(message)
     return message
 
 
@@ -178,3 +182,30 @@ def announce_report_status(report: Report) -> Message | None:
     if not wording or (previous and wording == Report.RESEARCHER_STATUS.get(previous[0])):
         return None
     return post_report_event(report, body=f"Status changed to **{wording}**.")
+
+
+@transaction.atomic
+def update_mail_preferences(user: User, *, is_report_mail_off: bool, openpgp_public_key: str) -> MailPreference:
+    """Save how `user` wants mail; an OpenPGP key must be exactly one usable public key."""
+    key = openpgp_public_key.strip()
+    fingerprint = ""
+    if key:
+        try:
+            fingerprint = inspect_public_key(key).fingerprint
+        except OpenPgpError as error:
+            raise RuleViolation(str(error), field="openpgp_public_key") from None
+    preference, _ = MailPreference.objects.get_or_create(user=user)
+    before = (preference.is_report_mail_off, preference.openpgp_fingerprint)
+    preference.is_report_mail_off, preference.openpgp_public_key = is_report_mail_off, key
+    preference.openpgp_fingerprint = fingerprint
+    preference.save()
+    record_event(
+        preference,
+        tag="mail:preferences_changed",
+        actor=user,
+        changes={
+            "is_report_mail_off": (before[0], is_report_mail_off),
+            "openpgp_fingerprint": (before[1], fingerprint),
+        },
+    )
+    return preference

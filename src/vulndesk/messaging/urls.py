@@ -6,4 +6,9 @@ urlpatterns: list[URLPattern] = [
     path("reports/<int:report_id>/messages/", views.report_messages, name="report_messages"),
     path("cases/<int:case_id>/messages/", views.case_messages, name="case_messages"),
     path("messages/<int:message_id>/edit/", views.message_edit, name="message_edit"),
+    path("account/mail/", views.mail_preferences, name="mail_preferences"),
+    path("outbox/", views.outbox, name="outbox"),
+    path("outbox/<int:mail_id>/", views.outbox_mail, name="outbox_mail"),
+    path("outbox/<int:mail_id>/resend/", views.outbox_resend, name="outbox_resend"),
+    path("outbox/addresses/<int:address_id>/clear/", views.outbox_clear_bounce, name="outbox_clear_bounce"),
 ]

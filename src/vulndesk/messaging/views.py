@@ -4,25 +4,30 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
-from vulndesk.core.portal import signed_in_user
-from vulndesk.messaging.forms import MessageEditForm, MessageForm
-from vulndesk.messaging.models import Message
+from vulndesk.core.portal import paginate, signed_in_user
+from vulndesk.messaging.forms import MailPreferenceForm, MessageEditForm, MessageForm, OutboxFilterForm
+from vulndesk.messaging.models import MailPreference, Message, OutboundMail
+from vulndesk.messaging.outbox import clear_bounce, resend_mail
 from vulndesk.messaging.permissions import Thread, writable_channels
 from vulndesk.messaging.selectors import (
     get_case_thread_for_user,
     get_message_for_user,
+    get_outbound_mail_for_user,
     get_report_thread_for_user,
+    list_bounced_addresses_for_user,
     list_messages_for_user,
+    list_outbound_mail_for_user,
     list_revisions_for_user,
 )
-from vulndesk.messaging.services import edit_message, post_message
+from vulndesk.messaging.services import edit_message, post_message, update_mail_preferences
 
 
 def thread_url(thread: Thread) -> str:
@@ -132,3 +137,83 @@ def message_edit(request: HttpRequest, message_id: int) -> HttpResponse:
             return redirect(f"{thread_url(thread)}#message-{message.pk}")
     context = {"message": message, "form": form, "revisions": list_revisions_for_user(user, message.pk)}
     return render(request, "messaging/message_edit.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mail_preferences(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    current = MailPreference.objects.filter(user=user).first()
+    initial = {
+        "is_report_mail_off": current.is_report_mail_off if current else False,
+        "openpgp_public_key": current.openpgp_public_key if current else "",
+    }
+    form = MailPreferenceForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_bound and form.is_valid():
+        try:
+            update_mail_preferences(
+                user,
+                is_report_mail_off=form.cleaned_data["is_report_mail_off"],
+                openpgp_public_key=form.cleaned_data["openpgp_public_key"],
+            )
+        except RuleViolation as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            flash.success(request, "Your mail settings are saved.")
+            return redirect("mail_preferences")
+    context = {"form": form, "preference": current}
+    return render(request, "messaging/mail_preferences.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_safe
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Every outgoing mail and its status; bounced addresses and what to do about them."""
+    user = signed_in_user(request)
+    form = OutboxFilterForm(request.GET)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    page = paginate(request, list_outbound_mail_for_user(user, status=status))
+    counts = dict(
+        OutboundMail.objects.order_by().values_list("status").annotate(count=Count("pk")).values_list("status", "count")
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "status": status,
+        "counts": [(value, label, counts.get(value, 0)) for value, label in OutboundMail.Status.choices],
+        "bounced": list_bounced_addresses_for_user(user)[:50],
+    }
+    return render(request, "messaging/outbox.html", context)
+
+
+@login_required
+@require_safe
+def outbox_mail(request: HttpRequest, mail_id: int) -> HttpResponse:
+    mail = get_outbound_mail_for_user(signed_in_user(request), mail_id)
+    return render(request, "messaging/outbox_mail.html", {"mail": mail})
+
+
+@login_required
+@require_POST
+def outbox_resend(request: HttpRequest, mail_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    mail = get_outbound_mail_for_user(user, mail_id)
+    try:
+        resend_mail(mail, actor=user)
+    except RuleViolation as error:
+        flash.error(request, str(error))
+    else:
+        flash.success(request, f"The mail to {mail.to_address} is queued again.")
+    return redirect("outbox_mail", mail.pk)
+
+
+@login_required
+@require_POST
+def outbox_clear_bounce(request: HttpRequest, address_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    entry = list_bounced_addresses_for_user(user).filter(pk=address_id).first()
+    if entry is None:
+        raise Http404("No such bounced address.")
+    clear_bounce(entry, actor=user)
+    flash.success(request, f"{entry.email} may receive mail again; resend the mail it missed from its page.")
+    return redirect("outbox")

@@ -1,0 +1,113 @@
+"""The outbox pages for staff and the mail settings page."""
+
+import pytest
+from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
+
+from vulndesk.accounts.models import User
+from vulndesk.core.tests.factories import ReportFactory
+from vulndesk.messaging.models import MailAddress, MailPreference, OutboundMail
+from vulndesk.messaging.outbox import queue_mail, record_bounce
+from vulndesk.messaging.tests.conftest import GpgIdentity
+
+pytestmark = pytest.mark.django_db
+
+
+def _failed_mail(to: str = "someone@example.test") -> OutboundMail:
+    mail = queue_mail(to=to, subject="[VD-R1] New message on your report", body="Hello", report=ReportFactory.create())
+    OutboundMail.objects.filter(pk=mail.pk).update(status=OutboundMail.Status.FAILED, last_error="timed out")
+    return mail
+
+
+@pytest.mark.parametrize("role", ["analyst", "coordinator", "admin_user"])
+def test_staff_who_read_reports_see_the_outbox(client: Client, request: pytest.FixtureRequest, role: str) -> None:
+    _failed_mail()
+    client.force_login(request.getfixturevalue(role))
+
+    response = client.get("/outbox/")
+
+    assert response.status_code == 200
+    assert b"someone@example.test" in response.content
+    assert b"timed out" in response.content
+
+
+@pytest.mark.parametrize("role", ["researcher", "engineer", "release_manager"])
+def test_others_are_refused_the_outbox(client: Client, request: pytest.FixtureRequest, role: str) -> None:
+    mail = _failed_mail()
+    client.force_login(request.getfixturevalue(role))
+
+    assert client.get("/outbox/").status_code == 403
+    assert client.get(f"/outbox/{mail.pk}/").status_code == 404
+
+
+def test_status_filter(client: Client, analyst: User) -> None:
+    _failed_mail("failed@example.test")
+    client.force_login(analyst)
+
+    response = client.get("/outbox/?status=sent")
+
+    assert b"failed@example.test" not in response.content
+    assert b"No sent mail." in response.content
+
+
+def test_mail_page_shows_the_body_and_resends(
+    client: Client, analyst: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    mail = _failed_mail()
+    client.force_login(analyst)
+
+    page = client.get(f"/outbox/{mail.pk}/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/outbox/{mail.pk}/resend/")
+
+    assert b"Hello" in page.content
+    mail.refresh_from_db()
+    assert mail.status == OutboundMail.Status.SENT  # the test task backend runs delivery at once
+
+
+def test_resending_to_a_bounced_address_says_to_clear_it_first(client: Client, analyst: User) -> None:
+    mail = _failed_mail("gone@example.test")
+    record_bounce("gone@example.test", reason="550 no such user")
+    client.force_login(analyst)
+
+    response = client.post(f"/outbox/{mail.pk}/resend/", follow=True)
+
+    assert b"clear the bounce first" in response.content
+
+
+def test_clearing_a_bounce(client: Client, analyst: User) -> None:
+    entry = record_bounce("gone@example.test", reason="550 no such user")
+    client.force_login(analyst)
+
+    client.post(f"/outbox/addresses/{entry.pk}/clear/")
+
+    assert MailAddress.objects.get(pk=entry.pk).bounced_at is None
+
+
+def test_researcher_opts_out(client: Client, researcher: User) -> None:
+    client.force_login(researcher)
+
+    response = client.post("/account/mail/", {"is_report_mail_off": "on", "openpgp_public_key": ""})
+
+    assert response.status_code == 302
+    assert MailPreference.objects.get(user=researcher).is_report_mail_off
+
+
+def test_researcher_adds_their_key(client: Client, researcher: User, researcher_gpg: GpgIdentity) -> None:
+    client.force_login(researcher)
+
+    client.post("/account/mail/", {"openpgp_public_key": researcher_gpg.public_key})
+    page = client.get("/account/mail/")
+
+    assert MailPreference.objects.get(user=researcher).openpgp_fingerprint == researcher_gpg.fingerprint
+    assert researcher_gpg.fingerprint.encode() in page.content
+
+
+def test_a_bad_key_is_refused_with_what_to_paste(client: Client, researcher: User) -> None:
+    client.force_login(researcher)
+
+    response = client.post("/account/mail/", {"openpgp_public_key": "hello"})
+
+    assert response.status_code == 400
+    assert b"Paste exactly one OpenPGP public key" in response.content
+    assert not MailPreference.objects.exists()
