@@ -12,6 +12,7 @@ from vulndesk.core.services import change_state, enter_initial_state, record_eve
 from vulndesk.intake.models import Report
 from vulndesk.messaging.services import announce_report_status
 from vulndesk.triage.models import Case, CaseReport
+from vulndesk.triage.sla import refresh_report_slas
 
 # Closing a report without saying why leaves the researcher (and the next analyst) guessing;
 # reopening one without saying why leaves the next analyst wondering what changed.
@@ -91,6 +92,7 @@ def _move_report(report: Report, to: str, *, actor: User | None, reason: str, du
     elif report.duplicate_of_id is not None:
         changes["duplicate_of"] = None  # reopened: no longer a duplicate of anything
     report = change_state(report, to, actor=actor, reason=reason, changes=changes)
+    refresh_report_slas([report])
     if to == Report.State.DUPLICATE:
         _repoint_duplicates(report, actor=actor)
     _notify_researcher_after_commit(report)

@@ -233,3 +233,13 @@ def test_queue_api_query_count_does_not_grow(
         response = client.get("/queue", {"page_size": 25})
 
     assert len(response.json()["items"]) == 25
+
+
+def test_a_move_refreshes_the_reports_sla_snapshot(analyst: User) -> None:
+    report = _received()
+    refresh_missing_report_slas()
+
+    transition_report(report, Report.State.TRIAGING, actor=analyst)
+    transition_report(report, Report.State.NEEDS_INFO, actor=analyst, reason="Which build?")
+
+    assert _ids(analyst, sla="paused") == {report.pk}
