@@ -38,7 +38,9 @@ class QueueFilterForm(forms.Form):
         required=False,
         max_length=200,
         label="Search",
-        widget=forms.SearchInput(attrs={"accesskey": "s", "placeholder": "Words, or a reference like VD-R12"}),
+        widget=forms.SearchInput(
+            attrs={"accesskey": "s", "placeholder": "Words in title, description or steps; or VD-R12"}
+        ),
     )
     state = forms.ChoiceField(required=False, choices=[("", "All states"), *Report.State.choices])
     product = forms.ChoiceField(required=False)
@@ -56,6 +58,11 @@ class QueueFilterForm(forms.Form):
         required=False,
         label="Low signal",
         choices=[("", "Include low-signal"), ("no", "Hide low-signal"), ("yes", "Only low-signal")],
+    )
+    attachments = forms.ChoiceField(
+        required=False,
+        label="Attachments",
+        choices=[("", "With or without files"), ("yes", "Has attachments"), ("no", "No attachments")],
     )
     sort = forms.ChoiceField(required=False, choices=QUEUE_SORTS, label="Sort")
 
@@ -79,7 +86,7 @@ class QueueFilterForm(forms.Form):
     def queue_filters(self) -> QueueFilters:
         self.is_valid()  # cleaned_data then holds exactly the fields that are valid
         data = self.cleaned_data
-        low_signal = {"yes": True, "no": False}.get(data.get("low_signal") or "")
+        yes_no = {"yes": True, "no": False}
         return QueueFilters(
             states=(data["state"],) if data.get("state") else (),
             product=data.get("product") or None,
@@ -89,7 +96,8 @@ class QueueFilterForm(forms.Form):
             assignee=data.get("assignee") or None,
             sla=data.get("sla") or None,
             older_than_days=data.get("older_than_days"),
-            is_low_signal=low_signal,
+            is_low_signal=yes_no.get(data.get("low_signal") or ""),
+            has_attachments=yes_no.get(data.get("attachments") or ""),
             q=data.get("q") or None,
         )
 

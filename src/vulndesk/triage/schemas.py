@@ -136,8 +136,11 @@ class QueueQuery(PageParams):
     newer_than_days: int | None = Field(None, ge=0, le=36500)
     sla: SlaStatus | None = Field(None, description="Status of the report's most pressing running clock.")
     low_signal: bool | None = Field(None, description="true: only low-signal reports; false: none of them.")
+    has_attachments: bool | None = None
     q: str | None = Field(
-        None, max_length=200, description="Full-text search over title and description, or a reference like VD-R12."
+        None,
+        max_length=200,
+        description="Full-text search over title, description and steps to reproduce, or a reference like VD-R12.",
     )
     sort: QueueSort = Field(
         "priority", description="priority (unscored last), sla_due (soonest first), age, -age, updated."
@@ -155,6 +158,7 @@ class QueueQuery(PageParams):
             newer_than_days=self.newer_than_days,
             sla=self.sla,
             is_low_signal=self.low_signal,
+            has_attachments=self.has_attachments,
             q=self.q,
         )
 

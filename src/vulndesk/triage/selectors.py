@@ -7,14 +7,14 @@ from enum import StrEnum
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import Http404
 from django.utils import timezone
 
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import ROLE_PERMISSIONS, Permission, can, is_staff_role
-from vulndesk.intake.models import Report
+from vulndesk.intake.models import Attachment, Report
 from vulndesk.triage.models import Case
 
 
@@ -59,6 +59,7 @@ class QueueFilters:
     newer_than_days: int | None = None
     sla: str | None = None  # SlaFilter
     is_low_signal: bool | None = None
+    has_attachments: bool | None = None
     q: str | None = None
 
 
@@ -72,8 +73,8 @@ QUEUE_ORDERS: dict[str, tuple[OrderBy | str, ...]] = {
 }
 DEFAULT_QUEUE_SORT = "priority"
 _REFERENCE = re.compile(r"^(?:VD-R)?(\d{1,18})$", re.IGNORECASE)
-# Must match the expression indexed by migration triage 0004 exactly.
-_SEARCH_VECTOR_FIELDS = ("title", "description")
+# Must match the expression indexed by migration triage 0005 exactly.
+_SEARCH_VECTOR_FIELDS = ("title", "description", "steps_to_reproduce")
 
 
 def can_see_queue(user: User) -> bool:
@@ -107,6 +108,9 @@ def _filter_queue(reports: QuerySet[Report], f: QueueFilters, *, user: User, now
     if f.severity:
         # Through the case's vulnerabilities, by relation name: triage never imports scoring.
         reports = reports.filter(case_link__case__in=Case.objects.filter(vulnerabilities__severity=f.severity))
+    if f.has_attachments is not None:
+        with_files = Exists(Attachment.objects.filter(report=OuterRef("pk")))
+        reports = reports.filter(with_files if f.has_attachments else ~with_files)
     if f.assignee:
         reports = reports.filter(_assignee_condition(f.assignee, user))
     if f.sla:
@@ -136,7 +140,10 @@ def _sla_condition(status: str, now: dt.datetime) -> Q:
 
 
 def _search(reports: QuerySet[Report], text: str) -> QuerySet[Report]:
-    """PostgreSQL full-text search (GIN-indexed, stemmed, websearch syntax); elsewhere every word as a substring.
+    """Search title, description and steps to reproduce.
+
+    PostgreSQL: full-text (GIN-indexed, English stemming, websearch syntax: "quoted phrase",
+    -excluded, or). Elsewhere: every word must appear as a substring.
 
     A report reference ("VD-R12" or just "12") finds that report alone.
     """
@@ -148,7 +155,7 @@ def _search(reports: QuerySet[Report], text: str) -> QuerySet[Report]:
         return reports.annotate(search=vector).filter(search=query)
     words = Q()
     for word in text.split()[:10]:
-        words &= Q(title__icontains=word) | Q(description__icontains=word)
+        words &= Q(title__icontains=word) | Q(description__icontains=word) | Q(steps_to_reproduce__icontains=word)
     return reports.filter(words)
 
 

@@ -19,7 +19,7 @@ from vulndesk.core.tests.factories import (
     TeamFactory,
     VulnerabilityFactory,
 )
-from vulndesk.intake.models import Report
+from vulndesk.intake.models import Attachment, Report
 from vulndesk.triage.models import CaseReport
 from vulndesk.triage.selectors import QueueFilters, list_queue_for_user
 from vulndesk.triage.services import transition_report
@@ -243,3 +243,26 @@ def test_a_move_refreshes_the_reports_sla_snapshot(analyst: User) -> None:
     transition_report(report, Report.State.NEEDS_INFO, actor=analyst, reason="Which build?")
 
     assert _ids(analyst, sla="paused") == {report.pk}
+
+
+def test_filters_by_attachments(analyst: User) -> None:
+    with_file, without = ReportFactory.create(), ReportFactory.create()
+    Attachment.objects.create(
+        report=with_file,
+        file="attachments/aa/x",
+        original_name="poc.png",
+        kind="png",
+        media_type="image/png",
+        size=10,
+        sha256="a" * 64,
+    )
+
+    assert _ids(analyst, has_attachments=True) == {with_file.pk}
+    assert _ids(analyst, has_attachments=False) == {without.pk}
+
+
+def test_search_covers_the_steps_to_reproduce(analyst: User) -> None:
+    report = ReportFactory.create(title="Crash", description="It crashes.", steps_to_reproduce="Upload a crafted TIFF")
+    ReportFactory.create(title="Other", description="Nothing here.")
+
+    assert _ids(analyst, q="tiff") == {report.pk}
