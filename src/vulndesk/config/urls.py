@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("vulndesk.core.urls")),
+    path("", include("vulndesk.accounts.urls")),
     path("", include("vulndesk.intake.urls")),
     path("", include("vulndesk.triage.urls")),
     path("", include("vulndesk.advisories.urls")),

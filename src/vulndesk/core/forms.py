@@ -1,7 +1,17 @@
 """Forms of the portal's shell: signing in."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+
+from vulndesk.core.errors import RateLimited
+from vulndesk.core.ratelimit import client_address, count_attempt
+
+# Sign-in attempts per 15 minutes: per account guards one password, per client slows spraying.
+SIGN_INS_PER_ACCOUNT = 10
+SIGN_INS_PER_CLIENT = 50
+SIGN_IN_WINDOW_SECONDS = 15 * 60
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -15,9 +25,35 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That email address and password do not match an account. Check both and try again.",
+        "invalid_login": "That email address and password do not match an account. Check both and try again. "
+        "Just signed up? Open the link in the confirmation mail first.",
     }
 
     def clean_username(self) -> str:
         # Accounts are stored with lower-case email (UserManager.create_user), so match that.
         return str(self.cleaned_data["username"]).strip().lower()
+
+    def clean(self) -> dict[str, Any]:
+        # Counted before the password is checked, so guessing costs attempts whether or not it succeeds.
+        email = self.cleaned_data.get("username")
+        message = "Too many sign-in attempts. Wait 15 minutes, or reset your password."
+        try:
+            if self.request is not None:
+                count_attempt(
+                    "sign-in-ip",
+                    client_address(self.request),
+                    limit=SIGN_INS_PER_CLIENT,
+                    window_seconds=SIGN_IN_WINDOW_SECONDS,
+                    message=message,
+                )
+            if email:
+                count_attempt(
+                    "sign-in-account",
+                    str(email),
+                    limit=SIGN_INS_PER_ACCOUNT,
+                    window_seconds=SIGN_IN_WINDOW_SECONDS,
+                    message=message,
+                )
+        except RateLimited as error:
+            raise forms.ValidationError(str(error), code="rate_limited") from None
+        return super().clean()
