@@ -22,9 +22,22 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
 
+class Language(models.TextChoices):
+    """Languages a researcher may prefer us to write in (security.txt's Preferred-Languages lists ours)."""
+
+    ENGLISH = "en", "English"
+    GERMAN = "de", "Deutsch"
+    FRENCH = "fr", "Français"
+    SPANISH = "es", "Español"
+    JAPANESE = "ja", "日本語"
+    CHINESE = "zh", "中文"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     display_name = models.CharField(max_length=150, blank=True, help_text="Shown in threads and credits.")
+    handle = models.CharField(max_length=60, blank=True, help_text="How to credit the researcher, e.g. @zipslip.")
+    preferred_language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.RESEARCHER)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

@@ -4,15 +4,23 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from vulndesk.accounts.models import ApiToken, User, hash_token
+from vulndesk.accounts.models import ApiToken, Language, User, hash_token
 from vulndesk.core.errors import RuleViolation
-from vulndesk.core.permissions import Role
+from vulndesk.core.permissions import Permission, Role, can
+from vulndesk.core.ratelimit import count_attempt
 from vulndesk.core.services import record_event
 
 TOKEN_PREFIX = "vd_"  # noqa: S105 -- a public marker, not a secret
@@ -85,3 +93,95 @@ def authenticate_token(secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# Researcher self-service: sign-up with email verification, and the profile --------------------
+
+
+class _VerificationTokenGenerator(PasswordResetTokenGenerator):
+    """Links in verification mail; they stop working once the account is active."""
+
+    key_salt = "vulndesk.accounts.verify-email"
+
+    def _make_hash_value(self, user: AbstractBaseUser, timestamp: int) -> str:
+        return f"{user.pk}{user.is_active}{user.password}{timestamp}"
+
+
+verification_tokens = _VerificationTokenGenerator()
+SIGNUPS_PER_HOUR_PER_IP = 10
+
+
+def _mail(template: str, *, to: str, subject: str, context: dict[str, object]) -> None:
+    body = render_to_string(template, {"organization_name": settings.ORGANIZATION_NAME, **context})
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
+
+
+@transaction.atomic
+def register_researcher(*, email: str, password: str, display_name: str, client_ip: str) -> User | None:
+    """Create an inactive researcher account and mail its verification link.
+
+    For an address that already has an account nothing is created and its owner is told by
+    mail instead, so the sign-up page never reveals who has an account. Returns the new user,
+    or None in that case.
+    """
+    count_attempt(
+        "signup-ip",
+        client_ip,
+        limit=SIGNUPS_PER_HOUR_PER_IP,
+        window_seconds=3600,
+        message="Too many sign-ups from your network in the last hour. Please try again later.",
+    )
+    email = email.strip().lower()
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        _mail(
+            "accounts/mail/signup_existing.txt",
+            to=email,
+            subject=f"Your {settings.ORGANIZATION_NAME} account",
+            context={"login_url": f"{settings.BASE_URL}/login/", "reset_url": f"{settings.BASE_URL}/password-reset/"},
+        )
+        return None
+    user = create_user(email=email, role=Role.RESEARCHER, password=password, actor=None, display_name=display_name)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    _mail(
+        "accounts/mail/verify_email.txt",
+        to=email,
+        subject=f"Confirm your email address for {settings.ORGANIZATION_NAME}",
+        context={"verify_url": f"{settings.BASE_URL}/signup/verify/{uid}/{verification_tokens.make_token(user)}/"},
+    )
+    return user
+
+
+@transaction.atomic
+def verify_email(uidb64: str, token: str) -> User | None:
+    """Activate the account a verification link names; None when the link is wrong, used or expired."""
+    try:
+        user_id = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, TypeError):
+        return None
+    user = User.objects.select_for_update().filter(pk=user_id, role=Role.RESEARCHER).first()
+    if user is None or user.is_active or not verification_tokens.check_token(user, token):
+        return None
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    record_event(user, tag="user:email_verified", actor=user, changes={"is_active": (False, True)})
+    return user
+
+
+@transaction.atomic
+def update_profile(user: User, *, display_name: str, handle: str, preferred_language: str, actor: User) -> User:
+    """Change what a person shows of themselves; only they (or an admin) may."""
+    if actor.pk != user.pk and not can(actor, Permission.USER_MANAGE):
+        raise RuleViolation("You can only change your own profile.")
+    if preferred_language not in Language.values:
+        raise RuleViolation(f"Unknown language {preferred_language!r}.", field="preferred_language")
+    new = {"display_name": display_name.strip(), "handle": handle.strip(), "preferred_language": preferred_language}
+    changes = {field: (getattr(user, field), value) for field, value in new.items() if getattr(user, field) != value}
+    if changes:
+        for field, (_, value) in changes.items():
+            setattr(user, field, value)
+        user.save(update_fields=list(changes))
+        record_event(user, tag="user:profile_changed", actor=actor, changes=changes)
+    return user
