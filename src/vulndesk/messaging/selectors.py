@@ -6,7 +6,7 @@ from django.http import Http404
 
 from vulndesk.accounts.models import User
 from vulndesk.intake.selectors import get_report_for_user
-from vulndesk.messaging.models import Channel, MailAddress, Message, MessageRevision, OutboundMail
+from vulndesk.messaging.models import Channel, MailAddress, Message, MessageRevision, OutboundMail, QuarantinedMail
 from vulndesk.messaging.permissions import Thread, readable_channels, sees_outbox, sees_report_internals
 from vulndesk.triage.models import CaseReport
 from vulndesk.triage.selectors import get_case_for_user
@@ -94,3 +94,10 @@ def list_bounced_addresses_for_user(user: User) -> QuerySet[MailAddress]:
     if not sees_outbox(user):
         raise PermissionDenied("The outbox is for the security team members who read reports.")
     return MailAddress.objects.filter(bounced_at__isnull=False).order_by("-bounced_at")
+
+
+def list_quarantined_mail_for_user(user: User) -> QuerySet[QuarantinedMail]:
+    """Held inbound mail not yet handled, newest first; same audience as the outbox."""
+    if not sees_outbox(user):
+        raise PermissionDenied("Held mail is for the security team members who read reports.")
+    return QuarantinedMail.objects.filter(resolved_at__isnull=True).select_related("report")

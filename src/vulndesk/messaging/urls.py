@@ -10,5 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("outbox/", views.outbox, name="outbox"),
     path("outbox/<int:mail_id>/", views.outbox_mail, name="outbox_mail"),
     path("outbox/<int:mail_id>/resend/", views.outbox_resend, name="outbox_resend"),
+    path("outbox/held/", views.quarantine, name="quarantine"),
+    path("outbox/held/<int:held_id>/", views.quarantine_decide, name="quarantine_decide"),
     path("outbox/addresses/<int:address_id>/clear/", views.outbox_clear_bounce, name="outbox_clear_bounce"),
 ]

@@ -14,6 +14,7 @@ from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.portal import paginate, signed_in_user
 from vulndesk.messaging.forms import MailPreferenceForm, MessageEditForm, MessageForm, OutboxFilterForm
+from vulndesk.messaging.inbound import discard_quarantined_mail, release_quarantined_mail
 from vulndesk.messaging.models import MailPreference, Message, OutboundMail
 from vulndesk.messaging.outbox import clear_bounce, resend_mail
 from vulndesk.messaging.permissions import Thread, writable_channels
@@ -25,6 +26,7 @@ from vulndesk.messaging.selectors import (
     list_bounced_addresses_for_user,
     list_messages_for_user,
     list_outbound_mail_for_user,
+    list_quarantined_mail_for_user,
     list_revisions_for_user,
 )
 from vulndesk.messaging.services import edit_message, post_message, update_mail_preferences
@@ -182,6 +184,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
         "status": status,
         "counts": [(value, label, counts.get(value, 0)) for value, label in OutboundMail.Status.choices],
         "bounced": list_bounced_addresses_for_user(user)[:50],
+        "held_count": list_quarantined_mail_for_user(user).count(),
     }
     return render(request, "messaging/outbox.html", context)
 
@@ -217,3 +220,31 @@ def outbox_clear_bounce(request: HttpRequest, address_id: int) -> HttpResponse:
     clear_bounce(entry, actor=user)
     flash.success(request, f"{entry.email} may receive mail again; resend the mail it missed from its page.")
     return redirect("outbox")
+
+
+@login_required
+@require_safe
+def quarantine(request: HttpRequest) -> HttpResponse:
+    """Inbound mail that named a report but was not attached to it; staff keep or discard each."""
+    held = list_quarantined_mail_for_user(signed_in_user(request))
+    return render(request, "messaging/quarantine.html", {"page": paginate(request, held)})
+
+
+@login_required
+@require_POST
+def quarantine_decide(request: HttpRequest, held_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    held = list_quarantined_mail_for_user(user).filter(pk=held_id).first()
+    if held is None:
+        raise Http404("No such held mail.")
+    try:
+        if request.POST.get("decision") == "release":
+            note = release_quarantined_mail(held, actor=user)
+            flash.success(request, f"Added to {held.report.reference if held.report else ''} as an internal note.")
+            return redirect(f"{reverse('report_detail', args=[note.report_id])}#message-{note.pk}")
+        discard_quarantined_mail(held, actor=user)
+    except RuleViolation as error:
+        flash.error(request, str(error))
+    else:
+        flash.success(request, f"The mail from {held.from_address} was discarded.")
+    return redirect("quarantine")

@@ -6,7 +6,7 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from vulndesk.accounts.models import User
 from vulndesk.core.tests.factories import ReportFactory
-from vulndesk.messaging.models import MailAddress, MailPreference, OutboundMail
+from vulndesk.messaging.models import MailAddress, MailPreference, OutboundMail, QuarantinedMail
 from vulndesk.messaging.outbox import queue_mail, record_bounce
 from vulndesk.messaging.tests.conftest import GpgIdentity
 
@@ -111,3 +111,39 @@ def test_a_bad_key_is_refused_with_what_to_paste(client: Client, researcher: Use
     assert response.status_code == 400
     assert b"Paste exactly one OpenPGP public key" in response.content
     assert not MailPreference.objects.exists()
+
+
+def _held(report_researcher: User) -> QuarantinedMail:
+    report = ReportFactory.create(researcher=report_researcher)
+    return QuarantinedMail.objects.create(report=report, from_address="x@example.test", body="PoC v2", reason="unknown")
+
+
+def test_staff_see_and_keep_held_mail(client: Client, analyst: User, researcher: User) -> None:
+    held = _held(researcher)
+    client.force_login(analyst)
+
+    page = client.get("/outbox/held/")
+    response = client.post(f"/outbox/held/{held.pk}/", {"decision": "release"})
+
+    assert b"PoC v2" in page.content
+    held.refresh_from_db()
+    assert held.released_as is not None
+    assert response["Location"] == f"/reports/{held.report_id}/#message-{held.released_as.pk}"
+
+
+def test_staff_discard_held_mail(client: Client, analyst: User, researcher: User) -> None:
+    held = _held(researcher)
+    client.force_login(analyst)
+
+    client.post(f"/outbox/held/{held.pk}/", {"decision": "discard"})
+
+    assert client.get("/outbox/held/").content.count(b"PoC v2") == 0
+
+
+@pytest.mark.parametrize("role", ["researcher", "engineer"])
+def test_held_mail_is_staff_only(client: Client, request: pytest.FixtureRequest, role: str, outsider: User) -> None:
+    held = _held(outsider)
+    client.force_login(request.getfixturevalue(role))
+
+    assert client.get("/outbox/held/").status_code == 403
+    assert client.post(f"/outbox/held/{held.pk}/", {"decision": "discard"}).status_code == 403
