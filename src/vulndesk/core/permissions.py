@@ -47,6 +47,7 @@ class Permission(StrEnum):
     CATALOG_MANAGE = "catalog:manage"
     USER_MANAGE = "user:manage"
     AUDIT_VIEW = "audit:view"
+    POLICY_EDIT = "policy:edit"  # the public disclosure policy
 
 
 P = Permission

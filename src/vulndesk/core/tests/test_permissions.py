@@ -38,6 +38,7 @@ EXPECTED: dict[Permission, set[Role]] = {
     P.CATALOG_MANAGE: {D},
     P.USER_MANAGE: {D},
     P.AUDIT_VIEW: {C, D},
+    P.POLICY_EDIT: {D},
 }
 
 
