@@ -158,7 +158,7 @@ def _quarantine(report: Report | None, mail: EmailMessage, *, reason: str) -> Qu
 @transaction.atomic
 def release_quarantined_mail(held: QuarantinedMail, *, actor: User) -> Message:
     """Staff looked at a held mail and keep it: it becomes an internal note on its report."""
-    held = QuarantinedMail.objects.select_for_update().select_related("report").get(pk=held.pk)
+    held = QuarantinedMail.objects.select_for_update(of=("self",)).select_related("report").get(pk=held.pk)
     if held.resolved_at is not None or held.report is None:
         raise RuleViolation("This mail was already handled, or names no report to add it to.")
     note = post_message(
