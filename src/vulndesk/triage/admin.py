@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from vulndesk.triage.models import Case, CaseReport, SlaCalendar, SlaHoliday, SlaTarget, SlaWarning
+from vulndesk.triage.models import (
+    Case,
+    CaseReport,
+    DutyPeriod,
+    SavedQueueView,
+    SlaCalendar,
+    SlaHoliday,
+    SlaTarget,
+    SlaWarning,
+)
 
 
 class CaseReportInline(admin.TabularInline[CaseReport, Case]):
@@ -42,3 +51,18 @@ class SlaTargetAdmin(admin.ModelAdmin[SlaTarget]):
 class SlaWarningAdmin(admin.ModelAdmin[SlaWarning]):
     list_display = ["content_type", "object_id", "clock", "due_at", "sent_at"]
     readonly_fields = ["content_type", "object_id", "clock", "due_at", "sent_at", "recipients"]
+
+
+@admin.register(DutyPeriod)
+class DutyPeriodAdmin(admin.ModelAdmin[DutyPeriod]):
+    """The on-duty calendar: automatic assignment picks among analysts on duty that day."""
+
+    list_display = ["analyst", "starts_on", "ends_on", "note"]
+    list_filter = ["starts_on"]
+    raw_id_fields = ["analyst"]
+
+
+@admin.register(SavedQueueView)
+class SavedQueueViewAdmin(admin.ModelAdmin[SavedQueueView]):
+    list_display = ["name", "owner", "query"]
+    raw_id_fields = ["owner"]

@@ -1,22 +1,29 @@
 """Triage: moving reports through their states, and cases grouping confirmed reports."""
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
 
 from vulndesk.accounts.models import User
-from vulndesk.core.api import caller, paginate, problem_responses, referenced, require
+from vulndesk.core.api import caller, paginate, problem_response, problem_responses, referenced, require
+from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission
 from vulndesk.intake.models import Report
 from vulndesk.intake.schemas import ReportOut
 from vulndesk.intake.selectors import get_report_for_user
 from vulndesk.triage.clocks import Clock, report_clocks
-from vulndesk.triage.models import Case
+from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView
 from vulndesk.triage.schemas import (
+    AssignmentIn,
+    BulkAssignmentIn,
+    BulkResultOut,
+    BulkTransitionIn,
     CaseDetailOut,
     CaseIn,
     CasePage,
@@ -24,19 +31,40 @@ from vulndesk.triage.schemas import (
     CaseReportsIn,
     CaseTransitionIn,
     ClockOut,
+    DutyPeriodIn,
+    DutyPeriodOut,
     QueueItemOut,
     QueuePage,
     QueueQuery,
     ReportTransitionIn,
+    SavedQueueViewIn,
+    SavedQueueViewOut,
 )
 from vulndesk.triage.selectors import (
     can_see_queue,
     get_case_for_user,
+    get_saved_view_for_user,
     list_cases_for_user,
+    list_duty_periods_for_user,
     list_queue_for_user,
+    list_saved_views_for_user,
     queue_state_counts,
+    triagers,
 )
-from vulndesk.triage.services import add_report_to_case, create_case, transition_case, transition_report
+from vulndesk.triage.services import (
+    AssignStrategy,
+    BulkActionFailed,
+    add_duty_period,
+    add_report_to_case,
+    assign_report,
+    bulk_assign_reports,
+    bulk_transition_reports,
+    create_case,
+    delete_queue_view,
+    save_queue_view,
+    transition_case,
+    transition_report,
+)
 from vulndesk.triage.sla import refresh_missing_report_slas
 
 router = Router(tags=["triage"])
@@ -166,3 +194,138 @@ def post_case_reports(request: HttpRequest, case_id: int, payload: CaseReportsIn
 def _report_in_body(user: User, report_id: int) -> Report:
     # Only "exists and visible" here; the service checks that it is confirmed and caseless.
     return referenced("report_ids", get_report_for_user, user, report_id)
+
+
+# --- Assignment and bulk actions ------------------------------------------------------------------
+
+
+def _triager_in_body(user: User, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    person = triagers().filter(pk=user_id).first()
+    if person is None:
+        raise RuleViolation(f"No analyst or coordinator with id {user_id}.", field="assignee_id")
+    return person
+
+
+@router.post(
+    "/reports/{report_id}/assignment",
+    response=ReportOut,
+    summary="Assign a report (by hand, round robin or least loaded)",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_report_assignment(request: HttpRequest, report_id: int, payload: AssignmentIn) -> ReportOut:
+    """Round robin and least loaded pick among analysts on duty today (see /duty-periods)."""
+    user = caller(request)
+    report = get_report_for_user(user, report_id)
+    require(user, Permission.REPORT_TRIAGE, report)
+    assignee = _triager_in_body(user, payload.assignee_id)
+    report = assign_report(report, assignee, actor=user, strategy=AssignStrategy(payload.strategy))
+    return ReportOut.of(report)
+
+
+def _bulk_reports(user: User, report_ids: list[int]) -> list[Report]:
+    require(user, Permission.REPORT_TRIAGE)
+    return [_report_in_body(user, report_id) for report_id in dict.fromkeys(report_ids)]
+
+
+def _bulk_failed(error: BulkActionFailed) -> HttpResponse:
+    return problem_response(
+        status=422,
+        kind="bulk-action-failed",
+        title="Nothing was changed",
+        detail=str(error),
+        errors=[("report_ids", f"{report.reference}: {message}") for report, message in error.failures],
+        failed=[
+            {"id": report.pk, "reference": report.reference, "detail": message} for report, message in error.failures
+        ],
+    )
+
+
+@router.post(
+    "/bulk/reports/assignments",
+    response=BulkResultOut,
+    summary="Assign many reports at once (all or none)",
+    openapi_extra=problem_responses(401, 403, 422),
+)
+def post_bulk_assignment(request: HttpRequest, payload: BulkAssignmentIn) -> dict[str, int] | HttpResponse:
+    """All or nothing: if any report cannot be assigned, none is, and `failed` lists each one and why."""
+    user = caller(request)
+    reports = _bulk_reports(user, payload.report_ids)
+    assignee = _triager_in_body(user, payload.assignee_id)
+    try:
+        changed = bulk_assign_reports(reports, assignee, actor=user, strategy=AssignStrategy(payload.strategy))
+    except BulkActionFailed as error:
+        return _bulk_failed(error)
+    return {"changed": changed}
+
+
+@router.post(
+    "/bulk/reports/transitions",
+    response=BulkResultOut,
+    summary="Move many reports to one state with one reason (all or none)",
+    openapi_extra=problem_responses(401, 403, 422),
+)
+def post_bulk_transition(request: HttpRequest, payload: BulkTransitionIn) -> dict[str, int] | HttpResponse:
+    """All or nothing: if any report cannot make the move, none does, and `failed` lists each one and why."""
+    user = caller(request)
+    reports = _bulk_reports(user, payload.report_ids)
+    try:
+        changed = bulk_transition_reports(reports, payload.to, actor=user, reason=payload.reason)
+    except BulkActionFailed as error:
+        return _bulk_failed(error)
+    return {"changed": changed}
+
+
+# --- Saved queue views and the duty calendar -----------------------------------------------------
+
+
+@router.get("/queue/views", response=list[SavedQueueViewOut], summary="My saved queue views")
+def list_queue_views(request: HttpRequest) -> QuerySet[SavedQueueView]:
+    return list_saved_views_for_user(caller(request))
+
+
+@router.post(
+    "/queue/views",
+    response={201: SavedQueueViewOut},
+    summary="Save queue filters under a name (same name: replaced)",
+    openapi_extra=problem_responses(401, 403, 422),
+)
+def post_queue_view(request: HttpRequest, payload: SavedQueueViewIn) -> SavedQueueView:
+    user = caller(request)
+    if not can_see_queue(user):
+        raise PermissionDenied("The queue is the security response team's.")
+    return save_queue_view(owner=user, name=payload.name, query=payload.query)
+
+
+@router.delete(
+    "/queue/views/{view_id}",
+    response={204: None},
+    summary="Delete one of my saved queue views",
+    openapi_extra=problem_responses(401, 404),
+)
+def delete_queue_view_endpoint(request: HttpRequest, view_id: int) -> tuple[int, None]:
+    user = caller(request)
+    delete_queue_view(get_saved_view_for_user(user, view_id), actor=user)
+    return 204, None
+
+
+@router.get("/duty-periods", response=list[DutyPeriodOut], summary="The triage duty calendar")
+def list_duty_periods(request: HttpRequest, on: dt.date | None = None) -> QuerySet[DutyPeriod]:
+    """Every duty period, or only those covering day `on`."""
+    return list_duty_periods_for_user(caller(request), on=on)
+
+
+@router.post(
+    "/duty-periods",
+    response={201: DutyPeriodOut},
+    summary="Put an analyst on triage duty",
+    openapi_extra=problem_responses(401, 403, 422),
+)
+def post_duty_period(request: HttpRequest, payload: DutyPeriodIn) -> DutyPeriod:
+    user = caller(request)
+    require(user, Permission.REPORT_TRIAGE)
+    analyst = _triager_in_body(user, payload.analyst_id)
+    if analyst is None:  # pragma: no cover - analyst_id is required by the schema
+        raise RuleViolation("Name the analyst.", field="analyst_id")
+    return add_duty_period(analyst, starts_on=payload.starts_on, ends_on=payload.ends_on, actor=user, note=payload.note)

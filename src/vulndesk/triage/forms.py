@@ -149,3 +149,43 @@ class ReportTransitionForm(forms.Form):
             return get_report_for_user(self.user, int(match[1]))
         except Http404:
             raise forms.ValidationError(f"There is no report {raw}.") from None
+
+
+class _ReportIds(forms.TypedMultipleChoiceField):
+    """Any report ids: whether each exists and is visible is the selector's question, not a choice list's."""
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit()
+
+
+class BulkActionForm(forms.Form):
+    """The queue's "with the selected reports" panel: assign them, or move them with one reason."""
+
+    report_ids = _ReportIds(coerce=int, error_messages={"required": "Tick at least one report first."})
+    action = forms.ChoiceField(choices=[("assign", "Assign"), ("transition", "Move")])
+    assignee = forms.ChoiceField(required=False, label="Assign to")
+    to = forms.ChoiceField(required=False, label="Move to", choices=[("", "Choose a state"), *Report.State.choices])
+    reason = forms.CharField(required=False, max_length=2000, label="Reason (for every report)")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = [
+            (str(pk), str(name or email)) for pk, name, email in triagers().values_list("pk", "display_name", "email")
+        ]
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("round_robin", "Round robin among analysts on duty"),
+            ("least_loaded", "Least loaded analyst on duty"),
+            ("none", "Nobody (unassign)"),
+            *people,
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "transition" and not data.get("to"):
+            self.add_error("to", "Choose the state to move the selected reports to.")
+        return data
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Save these filters as")
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)

@@ -237,3 +237,53 @@ class ReportSla(models.Model):
     @property
     def clock_label(self) -> str:
         return SlaClock(self.clock).label if self.clock else ""
+
+
+# --- Assignment and saved queue views -------------------------------------------------------------
+
+
+class DutyPeriod(models.Model):
+    """Days an analyst is on triage duty; automatic assignment picks only among people on duty."""
+
+    analyst = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duty_periods")
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="Inclusive.")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_on", "analyst_id"]
+        indexes = [models.Index(fields=["starts_on", "ends_on"], name="duty_period_days_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="duty_period_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.analyst} on duty {self.starts_on} to {self.ends_on}"
+
+
+class RoundRobinCursor(models.Model):
+    """Who got the last round-robin assignment; one row, locked while picking the next person."""
+
+    last_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"round robin after {self.last_assignee}"
+
+
+class SavedQueueView(TimestampedModel):
+    """A named set of queue filters one person keeps, stored as the queue's query string."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_views")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, blank=True, help_text="e.g. state=new&product=browser&sort=sla_due")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_queue_view_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -204,3 +204,56 @@ def _has_sla(report: Report) -> bool:
 
 class QueuePage(Page[QueueItemOut]):
     state_counts: dict[str, int] = Field(description="Reports per state under every filter but `state`.")
+
+
+# --- Assignment, bulk actions, saved views, duty -----------------------------------------------
+
+AssignStrategyName = Literal["manual", "round_robin", "least_loaded"]
+
+
+class AssignmentIn(Schema):
+    assignee_id: int | None = Field(None, description="With strategy=manual: who (null: nobody).")
+    strategy: AssignStrategyName = Field(
+        "manual", description="round_robin / least_loaded pick among analysts on duty today."
+    )
+
+
+class BulkAssignmentIn(AssignmentIn):
+    report_ids: list[int] = Field(min_length=1, max_length=500)
+
+
+class BulkTransitionIn(Schema):
+    report_ids: list[int] = Field(min_length=1, max_length=500)
+    to: ReportState
+    reason: str = Field("", description="One reason for every report; required to close or ask for info.")
+
+
+class BulkResultOut(Schema):
+    changed: int = Field(description="All selected reports; a bulk action applies to all of them or none.")
+
+
+class SavedQueueViewIn(Schema):
+    name: str = Field(min_length=1, max_length=80)
+    query: str = Field("", max_length=2000, description="The queue's query string, e.g. state=new&sort=sla_due.")
+
+
+class SavedQueueViewOut(Schema):
+    id: int
+    name: str
+    query: str
+    created_at: dt.datetime
+
+
+class DutyPeriodIn(Schema):
+    analyst_id: int
+    starts_on: dt.date
+    ends_on: dt.date
+    note: str = Field("", max_length=200)
+
+
+class DutyPeriodOut(Schema):
+    id: int
+    analyst_id: int
+    starts_on: dt.date
+    ends_on: dt.date
+    note: str

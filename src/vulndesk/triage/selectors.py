@@ -15,7 +15,7 @@ from django.utils import timezone
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import ROLE_PERMISSIONS, Permission, can, is_staff_role
 from vulndesk.intake.models import Attachment, Report
-from vulndesk.triage.models import Case
+from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView
 
 
 def list_cases_for_user(user: User, *, state: str | None = None) -> QuerySet[Case]:
@@ -169,3 +169,29 @@ def triagers() -> QuerySet[User]:
     """Active people who may triage reports: the choices for assigning one."""
     roles = [role for role, granted in ROLE_PERMISSIONS.items() if Permission.REPORT_TRIAGE in granted]
     return User.objects.filter(is_active=True, role__in=roles).order_by("display_name", "email")
+
+
+def on_duty_triagers(on: dt.date) -> QuerySet[User]:
+    """People who may triage and are on duty on day `on`, in a stable order (by id) for round robin."""
+    return triagers().filter(duty_periods__starts_on__lte=on, duty_periods__ends_on__gte=on).distinct().order_by("pk")
+
+
+def list_saved_views_for_user(user: User) -> QuerySet[SavedQueueView]:
+    """A person's own saved queue views; nobody sees anyone else's."""
+    return SavedQueueView.objects.filter(owner=user) if can_see_queue(user) else SavedQueueView.objects.none()
+
+
+def get_saved_view_for_user(user: User, view_id: int) -> SavedQueueView:
+    view = list_saved_views_for_user(user).filter(pk=view_id).first()
+    if view is None:
+        raise Http404("No such saved view.")
+    return view
+
+
+def list_duty_periods_for_user(user: User, *, on: dt.date | None = None) -> QuerySet[DutyPeriod]:
+    if not can_see_queue(user):
+        return DutyPeriod.objects.none()
+    periods = DutyPeriod.objects.select_related("analyst")
+    if on is not None:
+        periods = periods.filter(starts_on__lte=on, ends_on__gte=on)
+    return periods

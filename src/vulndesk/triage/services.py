@@ -1,17 +1,23 @@
-"""Moving reports through triage and grouping confirmed ones into cases."""
+"""Moving reports through triage, assigning them, and grouping confirmed ones into cases."""
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
+from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
+from django.http import QueryDict
+from django.utils import timezone
 
 from vulndesk.accounts.models import User
-from vulndesk.core.errors import Conflict, RuleViolation
+from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
 from vulndesk.core.permissions import Permission, can
 from vulndesk.core.services import change_state, enter_initial_state, record_event
 from vulndesk.intake.models import Report
 from vulndesk.messaging.services import announce_report_status
-from vulndesk.triage.models import Case, CaseReport
+from vulndesk.triage.models import Case, CaseReport, DutyPeriod, RoundRobinCursor, SavedQueueView
+from vulndesk.triage.selectors import on_duty_triagers
 from vulndesk.triage.sla import refresh_report_slas
 
 # Closing a report without saying why leaves the researcher (and the next analyst) guessing;
@@ -161,3 +167,159 @@ def mark_case_published(case: Case, *, actor: User | None, reason: str) -> Case:
     for report in case.reports.select_for_update().filter(state=Report.State.CONFIRMED):
         _move_report(report, Report.State.FIXED, actor=actor, reason=reason, duplicate_of=None)
     return case
+
+
+# --- Assignment ---------------------------------------------------------------------------------
+
+
+class AssignStrategy(StrEnum):
+    MANUAL = "manual"
+    ROUND_ROBIN = "round_robin"
+    LEAST_LOADED = "least_loaded"
+
+
+def _require_triage(actor: User, report: Report | None = None) -> None:
+    if not can(actor, Permission.REPORT_TRIAGE, report):
+        raise PermissionDenied(f"Your role does not allow this ({Permission.REPORT_TRIAGE}).")
+
+
+@transaction.atomic
+def assign_report(
+    report: Report,
+    assignee: User | None,
+    *,
+    actor: User,
+    strategy: AssignStrategy = AssignStrategy.MANUAL,
+    on: dt.date | None = None,
+) -> Report:
+    """Give a report to someone who may triage it (or to nobody), or let a strategy pick among those on duty.
+
+    round_robin: the next on-duty analyst after the last one picked this way; least_loaded: the
+    on-duty analyst with the fewest open reports. Both raise RuleViolation when nobody is on duty.
+    """
+    _require_triage(actor, report)
+    locked = Report.objects.select_for_update().get(pk=report.pk)
+    if strategy != AssignStrategy.MANUAL:
+        assignee = _pick(strategy, on=on or timezone.localdate())
+    elif assignee is not None and not (assignee.is_active and can(assignee, Permission.REPORT_TRIAGE)):
+        raise RuleViolation(f"{assignee} cannot triage reports; pick an analyst or coordinator.", field="assignee_id")
+    if locked.assignee_id == (assignee.pk if assignee else None):
+        return locked
+    before = locked.assignee_id
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee", "updated_at"])
+    record_event(
+        locked,
+        tag="report:assigned",
+        actor=actor,
+        changes={"assignee": (before, assignee.pk if assignee else None)},
+        rationale=f"strategy: {strategy}",
+    )
+    return locked
+
+
+def _pick(strategy: AssignStrategy, *, on: dt.date) -> User:
+    candidates = list(on_duty_triagers(on))
+    if not candidates:
+        raise RuleViolation(
+            f"Nobody is on triage duty on {on:%d %b %Y}; add duty periods in the admin or assign someone by hand.",
+            field="strategy",
+        )
+    if strategy == AssignStrategy.LEAST_LOADED:
+        open_load = dict(
+            Report.objects.filter(assignee__in=candidates)
+            .exclude(state__in=Report.CLOSED_STATES | {Report.State.FIXED})
+            .values_list("assignee")
+            .annotate(count=Count("pk"))
+            .values_list("assignee", "count")
+        )
+        return min(candidates, key=lambda person: (open_load.get(person.pk, 0), person.pk))
+    cursor, _ = RoundRobinCursor.objects.select_for_update().get_or_create(pk=1)
+    after = [person for person in candidates if cursor.last_assignee_id is None or person.pk > cursor.last_assignee_id]
+    chosen = (after or candidates)[0]
+    cursor.last_assignee = chosen
+    cursor.save(update_fields=["last_assignee"])
+    return chosen
+
+
+# --- Bulk actions -------------------------------------------------------------------------------
+
+
+class BulkActionFailed(RuleViolation):
+    """Some rows of a bulk action failed; none was applied. `failures` maps each report to why."""
+
+    def __init__(self, failures: list[tuple[Report, str]]) -> None:
+        self.failures = failures
+        listed = "; ".join(f"{report.reference}: {message}" for report, message in failures)
+        super().__init__(
+            f"Nothing was changed: {len(failures)} of the selected reports cannot take this action ({listed}).",
+            field="report_ids",
+        )
+
+
+def _all_or_nothing(reports: Sequence[Report], act: Callable[[Report], object]) -> int:
+    """Apply `act` to every report in one transaction; if any fails, roll all back and name each failure.
+
+    All-or-nothing rather than per row: a bulk action is one decision ("these are all spam"),
+    and a half-applied one leaves the analyst to work out which half.
+    """
+    if not reports:
+        raise RuleViolation("Select at least one report.", field="report_ids")
+    failures: list[tuple[Report, str]] = []
+    with transaction.atomic():
+        for report in sorted(reports, key=lambda r: r.pk):  # one lock order, so two bulk actions cannot deadlock
+            try:
+                with transaction.atomic():
+                    act(report)
+            except (InvalidTransition, RuleViolation, Conflict, PermissionDenied) as error:
+                failures.append((report, str(error)))
+        if failures:
+            raise BulkActionFailed(failures)
+    return len(reports)
+
+
+def bulk_transition_reports(reports: Sequence[Report], to: str, *, actor: User, reason: str) -> int:
+    """Move every report to `to` with one reason, or none of them (see `_all_or_nothing`)."""
+    return _all_or_nothing(reports, lambda report: transition_report(report, to, actor=actor, reason=reason))
+
+
+def bulk_assign_reports(
+    reports: Sequence[Report], assignee: User | None, *, actor: User, strategy: AssignStrategy = AssignStrategy.MANUAL
+) -> int:
+    """Assign every report (to one person, or each by a strategy), or none of them."""
+    return _all_or_nothing(reports, lambda report: assign_report(report, assignee, actor=actor, strategy=strategy))
+
+
+# --- Saved queue views and the duty calendar -----------------------------------------------------
+
+
+@transaction.atomic
+def save_queue_view(*, owner: User, name: str, query: str) -> SavedQueueView:
+    """Keep the queue's current filters under a name (saving the same name again replaces them)."""
+    name = name.strip()
+    if not name:
+        raise RuleViolation("Name the view, e.g. 'My breached reports'.", field="name")
+    params = QueryDict(query.lstrip("?"), mutable=True)
+    params.pop("page", None)  # a view is filters and order, not a position in the list
+    view, _ = SavedQueueView.objects.update_or_create(owner=owner, name=name, defaults={"query": params.urlencode()})
+    return view
+
+
+@transaction.atomic
+def delete_queue_view(view: SavedQueueView, *, actor: User) -> None:
+    if view.owner_id != actor.pk:
+        raise PermissionDenied("Only its owner can delete a saved view.")
+    view.delete()
+
+
+@transaction.atomic
+def add_duty_period(analyst: User, *, starts_on: dt.date, ends_on: dt.date, actor: User, note: str = "") -> DutyPeriod:
+    """Put `analyst` on triage duty from `starts_on` to `ends_on` (inclusive)."""
+    _require_triage(actor)
+    if not (analyst.is_active and can(analyst, Permission.REPORT_TRIAGE)):
+        raise RuleViolation(f"{analyst} cannot triage reports, so cannot be on triage duty.", field="analyst_id")
+    if ends_on < starts_on:
+        raise RuleViolation("The duty ends before it starts; swap the dates.", field="ends_on")
+    period = DutyPeriod.objects.create(analyst=analyst, starts_on=starts_on, ends_on=ends_on, note=note.strip())
+    record_event(period, tag="duty:added", actor=actor, changes={"analyst": (None, analyst.pk)})
+    return period

@@ -7,8 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
 from vulndesk.core.permissions import Permission
@@ -16,10 +17,25 @@ from vulndesk.core.portal import paginate, signed_in_user
 from vulndesk.intake.models import Report
 from vulndesk.intake.selectors import get_report_for_user
 from vulndesk.triage.clocks import report_clocks
-from vulndesk.triage.forms import QueueFilterForm, ReportTransitionForm
+from vulndesk.triage.forms import BulkActionForm, QueueFilterForm, ReportTransitionForm, SavedViewForm
 from vulndesk.triage.models import ReportSla
-from vulndesk.triage.selectors import can_see_queue, list_queue_for_user, queue_state_counts
-from vulndesk.triage.services import transition_report
+from vulndesk.triage.selectors import (
+    can_see_queue,
+    get_saved_view_for_user,
+    list_duty_periods_for_user,
+    list_queue_for_user,
+    list_saved_views_for_user,
+    queue_state_counts,
+    triagers,
+)
+from vulndesk.triage.services import (
+    AssignStrategy,
+    bulk_assign_reports,
+    bulk_transition_reports,
+    delete_queue_view,
+    save_queue_view,
+    transition_report,
+)
 from vulndesk.triage.sla import refresh_missing_report_slas
 
 
@@ -46,6 +62,11 @@ def report_queue(request: HttpRequest) -> HttpResponse:
         "state_counts": [entry for entry in states if entry[2] or entry[0] == selected_state],
         "total": sum(counts.values()),
         "is_filtered": any(value for name, value in form.cleaned_data.items() if name not in {"state", "sort"}),
+        "bulk_form": BulkActionForm(),
+        "saved_views": list_saved_views_for_user(user),
+        "save_form": SavedViewForm(initial={"query": request.GET.urlencode()}),
+        "on_duty": list_duty_periods_for_user(user, on=timezone.localdate()),
+        "query": request.GET.urlencode(),
     }
     return render(request, "triage/report_queue.html", context)
 
@@ -94,3 +115,67 @@ def report_transition(request: HttpRequest, report_id: int) -> HttpResponse:
     status = 400 if form.errors else 200
     context = {"report": report, "form": form, "clocks": report_clocks([report])[report.pk]}
     return render(request, "triage/report_transition.html", context, status=status)
+
+
+def _back_to_queue(request: HttpRequest) -> HttpResponse:
+    query = request.POST.get("next_query", "")
+    return redirect(f"{reverse('report_queue')}?{query}" if query else reverse("report_queue"))
+
+
+@login_required
+@require_POST
+def queue_bulk_action(request: HttpRequest) -> HttpResponse:
+    """Assign or move the reports ticked in the queue: all of them or, if any cannot, none (see services)."""
+    user = signed_in_user(request)
+    if not can_see_queue(user):
+        raise PermissionDenied
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return _back_to_queue(request)
+    data = form.cleaned_data
+    reports = [get_report_for_user(user, report_id, need=Permission.REPORT_TRIAGE) for report_id in data["report_ids"]]
+    try:
+        if data["action"] == "assign":
+            choice = data["assignee"]
+            strategy = AssignStrategy(choice) if choice in {"round_robin", "least_loaded"} else AssignStrategy.MANUAL
+            assignee = triagers().get(pk=int(choice)) if choice.isdigit() else None
+            changed = bulk_assign_reports(reports, assignee, actor=user, strategy=strategy)
+            messages.success(request, f"Assigned {changed} report{'s' if changed != 1 else ''}.")
+        else:
+            changed = bulk_transition_reports(reports, data["to"], actor=user, reason=data["reason"])
+            label = Report.State(data["to"]).label
+            messages.success(request, f"Moved {changed} report{'s' if changed != 1 else ''} to {label}.")
+    except RuleViolation as error:
+        messages.error(request, str(error))
+    return _back_to_queue(request)
+
+
+@login_required
+@require_POST
+def queue_view_save(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if not can_see_queue(user):
+        raise PermissionDenied
+    form = SavedViewForm(request.POST)
+    if form.is_valid():
+        try:
+            view = save_queue_view(owner=user, name=form.cleaned_data["name"], query=form.cleaned_data["query"])
+        except RuleViolation as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Saved the view “{view.name}”.")
+            return redirect(f"{reverse('report_queue')}?{view.query}")
+    else:
+        messages.error(request, "Give the view a name (up to 80 characters) to save it.")
+    return _back_to_queue(request)
+
+
+@login_required
+@require_POST
+def queue_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    view = get_saved_view_for_user(user, view_id)
+    delete_queue_view(view, actor=user)
+    messages.success(request, f"Deleted the view “{view.name}”.")
+    return redirect("report_queue")
