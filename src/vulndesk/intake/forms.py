@@ -166,3 +166,12 @@ class ReportSubmissionForm(forms.Form):
             accepts_policy=data["accepts_policy"],
             contact_email=data.get("contact_email", ""),
         )
+
+
+class PolicyForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24}),
+        label="Policy text",
+        help_text="Markdown: ## for headings, - for lists, [text](https://…) for links. HTML is shown as text.",
+    )
+    change_note = forms.CharField(max_length=300, label="What changed", help_text="Shown in the public history.")

@@ -202,3 +202,19 @@ class Attachment(models.Model):
 
     def permits(self, user: "User", permission: Permission) -> bool:
         return self.report.permits(user, permission)
+
+
+class DisclosurePolicy(models.Model):
+    """One version of the public disclosure policy. Edits add a version; the newest is in force."""
+
+    body = models.TextField(help_text="Markdown.")
+    change_note = models.CharField(max_length=300, help_text="What changed, for the history.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "disclosure policies"
+
+    def __str__(self) -> str:
+        return f"Disclosure policy of {self.created_at:%Y-%m-%d}"

@@ -26,7 +26,14 @@ from vulndesk.core.ratelimit import count_attempt
 from vulndesk.core.services import enter_initial_state, record_event
 from vulndesk.core.taxonomy import ImpactType
 from vulndesk.intake.filetypes import KINDS, SNIFF_BYTES, kind_claimed_by_name, sniff
-from vulndesk.intake.models import Attachment, CreditPreference, Report, hash_tracking_token, validate_cwe
+from vulndesk.intake.models import (
+    Attachment,
+    CreditPreference,
+    DisclosurePolicy,
+    Report,
+    hash_tracking_token,
+    validate_cwe,
+)
 from vulndesk.intake.notifications import send_acknowledgment
 from vulndesk.intake.tasks import acknowledge_report
 from vulndesk.lib.cvss_vectors import InvalidCvssVector, score_cvss_vector
@@ -380,3 +387,21 @@ def add_attachments(report: Report, uploads: Sequence[Upload], *, actor: User) -
     existing = list(report.attachments.values_list("size", flat=True))
     files = _checked_files(uploads, already=(len(existing), sum(existing)))
     return _store_files(report, files, actor=actor)
+
+
+# The disclosure policy --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def publish_policy(*, body: str, change_note: str, actor: User) -> DisclosurePolicy:
+    """Put a new version of the disclosure policy in force; earlier versions stay in the history."""
+    if not can(actor, Permission.POLICY_EDIT):
+        raise RuleViolation("Only administrators can change the disclosure policy.")
+    body, change_note = body.strip(), change_note.strip()
+    if not body:
+        raise RuleViolation("The policy cannot be empty.", field="body")
+    if not change_note:
+        raise RuleViolation("Say in a few words what changed; the history shows it.", field="change_note")
+    policy = DisclosurePolicy.objects.create(body=body, change_note=change_note, created_by=actor)
+    record_event(policy, tag="policy:published", actor=actor, rationale=change_note)
+    return policy

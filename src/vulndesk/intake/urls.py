@@ -3,6 +3,11 @@ from django.urls import URLPattern, path
 from vulndesk.intake import views
 
 urlpatterns: list[URLPattern] = [
+    path(".well-known/security.txt", views.security_txt, name="security_txt"),
+    path("policy/", views.policy, name="policy"),
+    path("policy/history/", views.policy_history, name="policy_history"),
+    path("policy/history/<int:policy_id>/", views.policy_version, name="policy_version"),
+    path("policy/edit/", views.policy_edit, name="policy_edit"),
     path("reports/new/", views.report_submit, name="report_submit"),
     path("reports/received/", views.report_received_anonymous, name="report_received_anonymous"),
     path("reports/track/<str:token>/", views.report_tracked, name="report_tracked"),

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -16,16 +16,18 @@ from vulndesk.core.portal import signed_in_user
 from vulndesk.core.ratelimit import client_address
 from vulndesk.intake.downloads import attachment_response
 from vulndesk.intake.filetypes import KINDS
-from vulndesk.intake.forms import COMMON_CWES, ReportSubmissionForm
-from vulndesk.intake.models import Report
+from vulndesk.intake.forms import COMMON_CWES, PolicyForm, ReportSubmissionForm
+from vulndesk.intake.models import DisclosurePolicy, Report
 from vulndesk.intake.notifications import tracking_url
+from vulndesk.intake.policy import current_policy, default_policy_text, render_markdown
+from vulndesk.intake.securitytxt import render_security_txt
 from vulndesk.intake.selectors import (
     get_attachment_for_user,
     get_report_by_tracking_token,
     get_report_for_user,
     get_tracked_attachment,
 )
-from vulndesk.intake.services import add_attachments, check_submission, submit_report
+from vulndesk.intake.services import add_attachments, check_submission, publish_policy, submit_report
 
 # The anonymous submitter's tracking token, kept in their session so the acknowledgment page
 # can show the link after the redirect (it is never stored anywhere else in clear).
@@ -196,4 +198,54 @@ def report_attachment(request: HttpRequest, report_id: int, attachment_id: int) 
 def tracked_attachment(request: HttpRequest, token: str, attachment_id: int) -> FileResponse:
     response = attachment_response(get_tracked_attachment(token, attachment_id))
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# The public face: disclosure policy and security.txt ---------------------------------------
+
+
+@require_safe
+def policy(request: HttpRequest) -> HttpResponse:
+    current = current_policy()
+    body = current.body if current else default_policy_text()
+    context = {"policy": current, "html": render_markdown(body), "can_edit": can(request.user, Permission.POLICY_EDIT)}
+    return render(request, "intake/policy.html", context)
+
+
+@require_safe
+def policy_history(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/policy_history.html", {"versions": DisclosurePolicy.objects.all()})
+
+
+@require_safe
+def policy_version(request: HttpRequest, policy_id: int) -> HttpResponse:
+    version = get_object_or_404(DisclosurePolicy, pk=policy_id)  # every version is public
+    context = {"policy": version, "html": render_markdown(version.body), "is_old_version": True}
+    return render(request, "intake/policy.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if not can(user, Permission.POLICY_EDIT):
+        raise PermissionDenied
+    current = current_policy()
+    form = PolicyForm(request.POST or None, initial={"body": current.body if current else default_policy_text()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            publish_policy(actor=user, **form.cleaned_data)
+        except RuleViolation as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            messages.success(request, "The new disclosure policy is published.")
+            return redirect("policy")
+    return render(request, "intake/policy_edit.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_safe
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """RFC 9116. Expires is always SECURITY_TXT_LIFETIME ahead, so the file never goes stale."""
+    response = HttpResponse(render_security_txt(), content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
     return response
