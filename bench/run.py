@@ -40,12 +40,19 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--databases", default="sqlite,postgresql", help="Comma-separated: sqlite, postgresql (default both)."
     )
     parser.add_argument("--seed", type=int, default=42, help="Random seed for data and requests.")
+    # Scoring section (bench/scoring.py): CVSS rate, EPSS import, priority recomputation after a KEV import.
+    parser.add_argument("--epss-rows", type=int, default=300_000, help="Synthetic EPSS rows to import (300,000).")
+    parser.add_argument(
+        "--vulnerabilities", type=int, default=100_000, help="Vulnerabilities to re-prioritize (100,000)."
+    )
+    parser.add_argument("--no-scoring", action="store_true", help="Leave out the scoring section.")
     # Internal: run.py starts itself with these to run one scenario in a fresh process.
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.quick:
         arguments.reports, arguments.requests = 2_000, 60
+        arguments.epss_rows, arguments.vulnerabilities = 20_000, 5_000
     if arguments.reports < 1 or arguments.requests < 1:
         parser.error("--reports and --requests must be at least 1.")
     return arguments
@@ -107,6 +114,8 @@ def _run_scenario(label: str, database_url: str, arguments: argparse.Namespace) 
             *("--scenario", label, "--result", str(result)),
             *("--reports", str(arguments.reports), "--requests", str(arguments.requests)),
             *("--seed", str(arguments.seed)),
+            *("--epss-rows", str(arguments.epss_rows), "--vulnerabilities", str(arguments.vulnerabilities)),
+            *(["--no-scoring"] if arguments.no_scoring else []),
         ]
         completed = subprocess.run(command, env=environment, cwd=ROOT, check=False)  # noqa: S603  # our own script
         if completed.returncode != 0 or not result.exists():
@@ -165,6 +174,20 @@ def _scenario(arguments: argparse.Namespace) -> int:
         seed=arguments.seed,
         result_path=arguments.result,
     )
+    if not arguments.no_scoring:
+        scoring = importlib.import_module("bench.scoring")
+        figures = scoring.run(
+            epss_rows=arguments.epss_rows, vulnerabilities=arguments.vulnerabilities, kev_entries=1_200,
+            seed=arguments.seed,
+        )  # fmt: skip
+        result = json.loads(arguments.result.read_text())
+        result["scoring"] = figures
+        result["summary"] += (
+            f"; EPSS {arguments.epss_rows:,} rows in {figures['epss_first_import_seconds']:.1f} s; "
+            f"priority of {figures['vulnerabilities']:,} after KEV in "
+            f"{figures['priority_recompute_after_kev_seconds']:.1f} s"
+        )
+        arguments.result.write_text(json.dumps(result, indent=1))
     return 0
 
 

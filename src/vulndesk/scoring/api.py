@@ -1,12 +1,15 @@
 """Vulnerabilities of a case: identified by CVE, scored with CVSS."""
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
 from vulndesk.catalog.selectors import get_product
 from vulndesk.core.api import caller, paginate, problem_responses, referenced, require
+from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission
 from vulndesk.scoring.bug_bar import Conditions
 from vulndesk.scoring.models import (
@@ -14,13 +17,18 @@ from vulndesk.scoring.models import (
     ProductSeverity,
     ScoreChange,
     SsvcAssessment,
+    ThreatImport,
     Vulnerability,
 )
+from vulndesk.scoring.priority import RESPONSE
 from vulndesk.scoring.schemas import (
+    ComponentCveIn,
     CvssIn,
     CvssOut,
     ExploitabilityIn,
     ExploitabilityOut,
+    PriorityOut,
+    PriorityOverrideIn,
     ProductSeverityIn,
     ProductSeverityOut,
     ScoreChangeOut,
@@ -29,6 +37,8 @@ from vulndesk.scoring.schemas import (
     SsvcAssessmentOut,
     SsvcIn,
     SsvcOut,
+    ThreatImportOut,
+    ThreatMatchOut,
     VulnerabilityIn,
     VulnerabilityOut,
     VulnerabilityPage,
@@ -37,19 +47,26 @@ from vulndesk.scoring.schemas import (
     VulnerabilityUpdateIn,
 )
 from vulndesk.scoring.selectors import (
+    ThreatMatch,
     get_vulnerability_for_user,
     list_exploitability_of,
     list_product_severities_of,
     list_score_changes,
     list_ssvc_assessments_of,
+    list_threat_matches,
     list_vulnerabilities_for_user,
 )
 from vulndesk.scoring.services import (
     VulnerabilityDetails,
+    add_component_cve,
     assess_exploitability,
     assess_product_severity,
     create_vulnerability,
     decide_ssvc,
+    import_epss,
+    import_kev,
+    override_priority,
+    priority_of,
     propose_product_severity,
     record_ssvc_decision,
     score_vector,
@@ -57,6 +74,7 @@ from vulndesk.scoring.services import (
     update_vulnerability,
 )
 from vulndesk.scoring.ssvc import SsvcDecision
+from vulndesk.scoring.threat_files import ThreatFileError, parse_epss, parse_kev
 from vulndesk.triage.selectors import get_case_for_user
 
 router = Router(tags=["vulnerabilities"])
@@ -377,3 +395,107 @@ def post_ssvc(request: HttpRequest, vulnerability_id: int, payload: SsvcIn) -> S
     decision = decide_ssvc(payload.tree, _ssvc_values(payload))
     assessment = record_ssvc_decision(vulnerability, decision, actor=user, rationale=payload.rationale)
     return Status(201, _ssvc_assessment_out(assessment))
+
+
+def _priority_out(vulnerability: Vulnerability) -> dict[str, Any]:
+    computed = priority_of(vulnerability)
+    in_force = vulnerability.priority_override if vulnerability.priority_override is not None else computed.level
+    days = RESPONSE[in_force][1]
+    return {
+        "priority": in_force,
+        "label": f"P{in_force}",
+        "computed": computed.level,
+        "explanation": computed.explanation,
+        "reasons": list(computed.reasons),
+        "action": RESPONSE[in_force][0],
+        "fix_due_days": days,
+        "fix_due_date": vulnerability.created_at.date() + dt.timedelta(days=days),
+        "override": vulnerability.priority_override,
+        "override_rationale": vulnerability.priority_override_rationale,
+    }
+
+
+@router.get(
+    "/vulnerabilities/{vulnerability_id}/priority",
+    response=PriorityOut,
+    summary="The vulnerability's priority P0 to P4 with its explanation and fix due date",
+    openapi_extra=problem_responses(401, 404),
+)
+def get_priority(request: HttpRequest, vulnerability_id: int) -> dict[str, Any]:
+    return _priority_out(get_vulnerability_for_user(caller(request), vulnerability_id))
+
+
+@router.put(
+    "/vulnerabilities/{vulnerability_id}/priority-override",
+    response=PriorityOut,
+    summary="Set the priority by hand with a rationale, or give it back to the computation (priority null)",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def put_priority_override(request: HttpRequest, vulnerability_id: int, payload: PriorityOverrideIn) -> dict[str, Any]:
+    user = caller(request)
+    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
+    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    return _priority_out(override_priority(vulnerability, payload.priority, actor=user, rationale=payload.rationale))
+
+
+@router.post(
+    "/vulnerabilities/{vulnerability_id}/component-cves",
+    response={201: ThreatMatchOut},
+    summary="Add a third-party component CVE the vulnerability inherits (threat data matches on it)",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_component_cve(request: HttpRequest, vulnerability_id: int, payload: ComponentCveIn) -> Status[dict[str, Any]]:
+    user = caller(request)
+    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
+    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    link = add_component_cve(vulnerability, payload.cve_id, payload.component, actor=user)
+    match = next(item for item in list_threat_matches(vulnerability) if item.cve_id == link.cve_id)
+    return Status(201, _threat_match_out(match))
+
+
+def _threat_match_out(match: ThreatMatch) -> dict[str, Any]:
+    return {
+        "cve_id": match.cve_id,
+        "source": match.source,
+        "kev_date_added": match.kev.date_added if match.kev else None,
+        "kev_due_date": match.kev.due_date if match.kev else None,
+        "kev_ransomware": match.kev.known_ransomware_campaign_use if match.kev else "",
+        "epss": match.epss.epss if match.epss else None,
+        "epss_percentile": match.epss.percentile if match.epss else None,
+        "epss_date": match.epss.score_date if match.epss else None,
+    }
+
+
+@router.get(
+    "/vulnerabilities/{vulnerability_id}/threat-data",
+    response=list[ThreatMatchOut],
+    summary="KEV and EPSS data for the vulnerability's CVE id and its components' CVEs",
+    openapi_extra=problem_responses(401, 404),
+)
+def get_threat_data(request: HttpRequest, vulnerability_id: int) -> list[dict[str, Any]]:
+    vulnerability = get_vulnerability_for_user(caller(request), vulnerability_id)
+    return [_threat_match_out(match) for match in list_threat_matches(vulnerability)]
+
+
+@router.post(
+    "/scoring/threat-imports/{kind}",
+    response={201: ThreatImportOut},
+    tags=["scoring"],
+    summary="Import CISA's KEV catalog (kind=kev, JSON) or FIRST's EPSS scores (kind=epss, CSV or .csv.gz)",
+    description="Multipart upload in `file`. The whole file is checked first; one bad line (named in the 422) "
+    "and nothing is imported. Importing the same file again changes nothing.",
+    openapi_extra=problem_responses(401, 403, 422),
+)
+def post_threat_import(
+    request: HttpRequest, kind: Literal["kev", "epss"], file: File[UploadedFile]
+) -> Status[ThreatImport]:
+    user = caller(request)
+    require(user, Permission.VULNERABILITY_MANAGE)
+    try:
+        if kind == "kev":
+            record = import_kev(parse_kev(file.read()), file_name=file.name or "upload", actor=user)
+        else:
+            record = import_epss(parse_epss(file.open("rb")), file_name=file.name or "upload", actor=user)
+    except ThreatFileError as error:
+        raise RuleViolation(f"{error}. Nothing was imported.", field="file") from None
+    return Status(201, record)

@@ -35,6 +35,14 @@ class Vulnerability(TimestampedModel):
     cvss_vector = models.CharField(max_length=200, blank=True)
     cvss_version = models.CharField(max_length=8, blank=True)
     cvss_score = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    # Priority 0 (P0, most urgent) to 4, kept by scoring.services.recompute_priorities;
+    # `priority` is the override when there is one, else the computed value.
+    priority = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    priority_computed = models.PositiveSmallIntegerField(null=True, blank=True)
+    priority_explanation = models.CharField(max_length=400, blank=True)
+    priority_override = models.PositiveSmallIntegerField(null=True, blank=True)
+    priority_override_rationale = models.TextField(blank=True)
+    priority_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -61,6 +69,7 @@ class ScoreChange(models.Model):
     class Kind(models.TextChoices):
         CVSS = "cvss", "CVSS vector"
         SEVERITY = "severity", "Severity"
+        PRIORITY = "priority", "Priority"
 
     vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="score_changes")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -248,3 +257,90 @@ class SsvcAssessment(models.Model):
     @property
     def path(self) -> str:
         return "/".join(f"{key}:{point['value']}" for key, point in self.decision_points.items())
+
+
+class ComponentCve(models.Model):
+    """A third-party component's CVE that this vulnerability inherits (e.g. a bundled OpenSSL flaw).
+
+    Threat data (KEV, EPSS) is matched on these as well as on the vulnerability's own CVE id.
+    """
+
+    vulnerability = models.ForeignKey(Vulnerability, on_delete=models.CASCADE, related_name="component_cves")
+    cve_id = models.CharField(max_length=32, db_index=True, validators=[validate_cve_id])
+    component = models.CharField(max_length=200, help_text="e.g. OpenSSL 3.0.7")
+
+    class Meta:
+        ordering = ["cve_id"]
+        constraints = [models.UniqueConstraint(fields=["vulnerability", "cve_id"], name="component_cve_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.cve_id} in {self.component}"
+
+
+class KnownExploitedVulnerability(models.Model):
+    """One entry of CISA's Known Exploited Vulnerabilities catalog, as last imported."""
+
+    cve_id = models.CharField(max_length=32, unique=True)
+    vendor_project = models.CharField(max_length=200)
+    product = models.CharField(max_length=200)
+    vulnerability_name = models.CharField(max_length=300)
+    date_added = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    short_description = models.TextField(blank=True)
+    required_action = models.TextField(blank=True)
+    known_ransomware_campaign_use = models.CharField(max_length=16, blank=True)
+    catalog_version = models.CharField(max_length=32, blank=True)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-date_added", "cve_id"]
+        verbose_name = "known exploited vulnerability (KEV)"
+        verbose_name_plural = "known exploited vulnerabilities (KEV)"
+
+    def __str__(self) -> str:
+        return f"{self.cve_id} (KEV since {self.date_added})"
+
+
+class EpssScore(models.Model):
+    """FIRST's EPSS probability of exploitation in the next 30 days for one CVE, as last imported."""
+
+    cve_id = models.CharField(max_length=32, unique=True)
+    epss = models.FloatField(help_text="Probability 0 to 1.")
+    percentile = models.FloatField(help_text="Share of CVEs with a lower or equal score, 0 to 1.")
+    score_date = models.DateField(null=True, blank=True)
+    model_version = models.CharField(max_length=32, blank=True)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["cve_id"]
+        verbose_name = "EPSS score"
+
+    def __str__(self) -> str:
+        return f"{self.cve_id}: {self.epss:.5f}"
+
+
+class ThreatImport(models.Model):
+    """One import of a threat data file: what, from where, by whom, and what it changed."""
+
+    class Kind(models.TextChoices):
+        KEV = "kev", "CISA KEV catalog"
+        EPSS = "epss", "FIRST EPSS scores"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    file_name = models.CharField(max_length=300)
+    rows = models.PositiveIntegerField()
+    created = models.PositiveIntegerField()
+    updated = models.PositiveIntegerField()
+    matched_vulnerabilities = models.PositiveIntegerField()
+    data_date = models.DateField(null=True, blank=True, help_text="KEV release date or EPSS score date.")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField()
+    seconds = models.FloatField()
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.file_name} at {self.imported_at:%Y-%m-%d %H:%M}"

@@ -70,6 +70,9 @@ class VulnerabilityOut(Schema):
     cvss_vector: str
     cvss_version: str
     cvss_score: float | None
+    priority: int | None = Field(description="0 (P0, most urgent) to 4; null until computed.")
+    priority_explanation: str
+    priority_override: int | None = Field(description="Set by hand with a rationale; null when computed.")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -217,3 +220,52 @@ class SsvcAssessmentOut(SsvcOut):
     rationale: str
     decided_by: str
     decided_at: dt.datetime
+
+
+class PriorityOut(Schema):
+    priority: int | None = Field(description="The priority in force: the override if any, else the computed one.")
+    label: str = Field(description="P0 … P4")
+    computed: int
+    explanation: str = Field(
+        description="e.g. 'Critical RCE, exploitation more likely, internet-facing service → P0: …'"
+    )
+    reasons: list[str]
+    action: str
+    fix_due_days: int
+    fix_due_date: dt.date = Field(description="From the vulnerability's creation and the priority in force.")
+    override: int | None
+    override_rationale: str
+
+
+class PriorityOverrideIn(Schema):
+    priority: int | None = Field(description="0 to 4; null gives the priority back to the computation.", ge=0, le=4)
+    rationale: str = Field(description="Required.")
+
+
+class ComponentCveIn(Schema):
+    cve_id: str = Field(description="The component's CVE, e.g. CVE-2024-3094")
+    component: str = Field(max_length=200, description="e.g. xz-utils 5.6.0")
+
+
+class ThreatMatchOut(Schema):
+    cve_id: str
+    source: str = Field(description="'own' or the component's name")
+    kev_date_added: dt.date | None
+    kev_due_date: dt.date | None
+    kev_ransomware: str
+    epss: float | None
+    epss_percentile: float | None
+    epss_date: dt.date | None
+
+
+class ThreatImportOut(Schema):
+    id: int
+    kind: str
+    file_name: str
+    rows: int
+    created: int
+    updated: int
+    matched_vulnerabilities: int
+    data_date: dt.date | None
+    imported_at: dt.datetime
+    seconds: float

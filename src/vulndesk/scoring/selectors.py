@@ -1,13 +1,18 @@
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.http import Http404
 
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Permission, can
 from vulndesk.scoring.models import (
+    EpssScore,
     ExploitabilityAssessment,
+    KnownExploitedVulnerability,
     ProductSeverity,
     ScoreChange,
     SsvcAssessment,
+    ThreatImport,
     Vulnerability,
 )
 
@@ -48,3 +53,25 @@ def list_exploitability_of(vulnerability: Vulnerability) -> QuerySet[Exploitabil
 def list_ssvc_assessments_of(vulnerability: Vulnerability) -> QuerySet[SsvcAssessment]:
     """SSVC decisions of a vulnerability the caller may see, newest first."""
     return SsvcAssessment.objects.filter(vulnerability=vulnerability).select_related("decided_by")
+
+
+@dataclass(frozen=True)
+class ThreatMatch:
+    cve_id: str
+    source: str
+    kev: KnownExploitedVulnerability | None
+    epss: EpssScore | None
+
+
+def list_threat_matches(vulnerability: Vulnerability) -> list[ThreatMatch]:
+    """KEV and EPSS data for the vulnerability's own CVE id and its components' CVEs, with their dates."""
+    sources = {vulnerability.cve_id: "own"} if vulnerability.cve_id else {}
+    for link in vulnerability.component_cves.all():
+        sources.setdefault(link.cve_id, link.component)
+    kev = {entry.cve_id: entry for entry in KnownExploitedVulnerability.objects.filter(cve_id__in=sources)}
+    epss = {score.cve_id: score for score in EpssScore.objects.filter(cve_id__in=sources)}
+    return [ThreatMatch(cve, source, kev.get(cve), epss.get(cve)) for cve, source in sources.items()]
+
+
+def list_threat_imports() -> QuerySet[ThreatImport]:
+    return ThreatImport.objects.select_related("imported_by")

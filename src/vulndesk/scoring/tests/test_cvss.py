@@ -115,7 +115,9 @@ def test_creating_a_scored_vulnerability_starts_its_history(analyst: User) -> No
         case, VulnerabilityDetails("Heap overflow", "rce", "critical", cvss_vector=CRITICAL_31), actor=analyst
     )
 
-    rows = list(vulnerability.score_changes.values_list("kind", "old_value", "new_value", "new_score"))
+    rows = list(
+        vulnerability.score_changes.exclude(kind="priority").values_list("kind", "old_value", "new_value", "new_score")
+    )
     assert sorted(rows) == [("cvss", "", CRITICAL_31, Decimal("9.8")), ("severity", "", "critical", None)]
 
 
@@ -125,8 +127,8 @@ def test_rescoring_keeps_who_when_old_new_and_why(analyst: User) -> None:
 
     update_vulnerability(vulnerability, details, actor=analyst, rationale="Needs a local account")
 
-    change = ScoreChange.objects.get(vulnerability=vulnerability)
-    assert (change.kind, change.old_value, change.new_value) == ("cvss", CRITICAL_31, LOCAL_31)
+    change = ScoreChange.objects.get(vulnerability=vulnerability, kind="cvss")
+    assert (change.old_value, change.new_value) == (CRITICAL_31, LOCAL_31)
     assert (change.old_score, change.new_score) == (Decimal("9.8"), Decimal("7.8"))
     assert (change.changed_by, change.rationale) == (analyst, "Needs a local account")
     assert change.changed_at is not None
@@ -139,7 +141,7 @@ def test_changing_only_the_title_adds_no_history(analyst: User) -> None:
         vulnerability, VulnerabilityDetails("New title", "rce", "critical", cvss_vector=CRITICAL_31), actor=analyst
     )
 
-    assert not ScoreChange.objects.exists()
+    assert not ScoreChange.objects.exclude(kind="priority").exists()
 
 
 def test_api_score_history_newest_first(api: Api, analyst: User, engineer: User) -> None:
@@ -159,7 +161,7 @@ def test_api_score_history_newest_first(api: Api, analyst: User, engineer: User)
 
     body = api(engineer).get(f"/vulnerabilities/{vulnerability.pk}/score-history").json()
 
-    assert [(item["kind"], item["new_value"], item["rationale"]) for item in body] == [
+    assert [(item["kind"], item["new_value"], item["rationale"]) for item in body if item["kind"] != "priority"] == [
         ("severity", "important", "downgrade"),
         ("cvss", LOCAL_31, "local"),
     ]

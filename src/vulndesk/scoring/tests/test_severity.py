@@ -194,7 +194,7 @@ def test_accepting_the_proposal_sets_the_headline_severity(analyst: User) -> Non
 
     vulnerability.refresh_from_db()
     assert (assessment.severity, assessment.is_override, vulnerability.severity) == ("critical", False, "critical")
-    change = ScoreChange.objects.get(vulnerability=vulnerability)
+    change = ScoreChange.objects.get(vulnerability=vulnerability, kind="severity")
     assert (change.old_value, change.new_value) == ("moderate", "critical")
 
 

@@ -1,0 +1,117 @@
+"""Priority P0 to P4 from everything scoring knows, with an explanation a program manager can check.
+
+The starting point is the MSRC-style severity (Critical → P1, Important → P2, Moderate → P3,
+Low → P4); evidence of attack moves it up, and only evidence moves it up:
+
+- exploited in the wild (Exploitation Detected, or listed in CISA's KEV catalog): P0 for
+  Critical and Important, at least P1 otherwise;
+- SSVC supplier outcome Immediate: P0; Out-of-cycle: at least P1; Defer (and no exploitation
+  evidence): one level down;
+- Exploitation More Likely in an internet-facing service the vendor runs: one level up
+  (a Critical RCE there is P0);
+- publicly disclosed, or an EPSS probability of at least 10% (roughly the top 5% of CVEs):
+  one level up, but not beyond P1 on their own.
+
+Each priority maps to the response it asks for and a fix due time, in line with the triage
+SLA defaults (Critical/Important/Moderate/Low fixes due in 30/60/90/180 days), with P0 due in 7.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from vulndesk.core.taxonomy import ImpactType, Severity
+
+EPSS_HIGH = 0.1
+BASE_LEVEL = {Severity.CRITICAL: 1, Severity.IMPORTANT: 2, Severity.MODERATE: 3, Severity.LOW: 4}
+# Priority → (what it asks for, fix due in days).
+RESPONSE: dict[int, tuple[str, int]] = {
+    0: ("out-of-band release", 7),
+    1: ("next monthly release", 30),
+    2: ("a monthly release within 60 days", 60),
+    3: ("a monthly release within 90 days", 90),
+    4: ("a future release or the next version", 180),
+}
+EXPLOITABILITY_LABELS = {
+    "detected": "exploitation detected",
+    "more_likely": "exploitation more likely",
+    "less_likely": "exploitation less likely",
+    "unlikely": "exploitation unlikely",
+}
+
+
+@dataclass(frozen=True)
+class PriorityInputs:
+    severity: str
+    impact_type: str
+    latest_release: str = ""  # exploitability of the latest release, "" when not assessed
+    older_releases: str = ""
+    is_publicly_disclosed: bool = False
+    is_exploited: bool = False
+    ssvc_outcome: str = ""
+    kev_date_added: dt.date | None = None
+    epss: float | None = None
+    is_internet_facing: bool | None = None  # None: exposure unknown (no product rated yet)
+
+
+@dataclass(frozen=True)
+class Priority:
+    level: int
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def label(self) -> str:
+        return f"P{self.level}"
+
+    @property
+    def action(self) -> str:
+        return RESPONSE[self.level][0]
+
+    @property
+    def fix_due_days(self) -> int:
+        return RESPONSE[self.level][1]
+
+    @property
+    def explanation(self) -> str:
+        """e.g. "Critical RCE, exploitation more likely, internet-facing service → P0: out-of-band release, fix due in 7 days"."""
+        return f"{', '.join(self.reasons)} → {self.label}: {self.action}, fix due in {self.fix_due_days} days"
+
+
+def _impact_short(impact_type: str) -> str:
+    return "RCE" if impact_type == ImpactType.REMOTE_CODE_EXECUTION else ImpactType(impact_type).label
+
+
+def compute_priority(inputs: PriorityInputs) -> Priority:
+    severity = Severity(inputs.severity)
+    level = BASE_LEVEL[severity]
+    reasons = [f"{severity.label} {_impact_short(inputs.impact_type)}"]
+    exploitabilities = {inputs.latest_release, inputs.older_releases}
+    is_exploited = inputs.is_exploited or "detected" in exploitabilities or inputs.kev_date_added is not None
+
+    if inputs.latest_release in EXPLOITABILITY_LABELS:
+        reasons.append(EXPLOITABILITY_LABELS[inputs.latest_release])
+    elif "detected" in exploitabilities:
+        reasons.append("exploitation detected in older releases")
+    if inputs.kev_date_added:
+        reasons.append(f"in CISA KEV since {inputs.kev_date_added.isoformat()}")
+    if inputs.is_internet_facing is not None:
+        reasons.append("internet-facing service" if inputs.is_internet_facing else "installed software")
+
+    if is_exploited:
+        level = 0 if severity in (Severity.CRITICAL, Severity.IMPORTANT) else min(level, 1)
+    if "more_likely" in exploitabilities and inputs.is_internet_facing:
+        level = max(0, level - 1)
+    if inputs.is_publicly_disclosed:
+        reasons.append("publicly disclosed")
+        level = min(level, max(1, level - 1))
+    if inputs.epss is not None and inputs.epss >= EPSS_HIGH:
+        reasons.append(f"EPSS {inputs.epss:.0%}")
+        level = min(level, max(1, level - 1))
+    if inputs.ssvc_outcome:
+        reasons.append(f"SSVC {inputs.ssvc_outcome}")
+        if inputs.ssvc_outcome == "immediate":
+            level = 0
+        elif inputs.ssvc_outcome == "out-of-cycle":
+            level = min(level, 1)
+        elif inputs.ssvc_outcome == "defer" and not is_exploited:
+            level = min(4, level + 1)
+    return Priority(level, tuple(reasons))
