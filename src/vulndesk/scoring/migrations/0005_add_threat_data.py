@@ -19,8 +19,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('cve_id', models.CharField(max_length=32, unique=True)),
-                ('epss', models.FloatField(help_text='Probability 0–1.')),
-                ('percentile', models.FloatField(help_text='Share of CVEs with a lower or equal score, 0–1.')),
+                ('epss', models.FloatField(help_text='Probability 0 to 1.')),
+                ('percentile', models.FloatField(help_text='Share of CVEs with a lower or equal score, 0 to 1.')),
                 ('score_date', models.DateField(blank=True, null=True)),
                 ('model_version', models.CharField(blank=True, max_length=32)),
                 ('imported_at', models.DateTimeField()),
