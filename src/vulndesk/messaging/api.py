@@ -2,14 +2,25 @@
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Query, Router
 
 from vulndesk.core.api import caller, paginate, problem_responses, referenced
 from vulndesk.core.errors import RuleViolation
 from vulndesk.messaging.models import Message
+from vulndesk.messaging.notifications import list_notifications_for_user, mark_read, unread_count
 from vulndesk.messaging.permissions import Thread
-from vulndesk.messaging.schemas import MessageEditIn, MessageIn, MessageOut, MessagePage, MessageQuery, RevisionOut
+from vulndesk.messaging.schemas import (
+    MarkedOut,
+    MessageEditIn,
+    MessageIn,
+    MessageOut,
+    MessagePage,
+    MessageQuery,
+    NotificationPage,
+    NotificationQuery,
+    RevisionOut,
+)
 from vulndesk.messaging.selectors import (
     get_case_thread_for_user,
     get_message_for_user,
@@ -115,3 +126,38 @@ def list_message_revisions(request: HttpRequest, message_id: int) -> list[Revisi
         )
         for revision in list_revisions_for_user(caller(request), message_id)
     ]
+
+
+@router.get(
+    "/notifications", response=NotificationPage, summary="Your notifications", openapi_extra=problem_responses(401)
+)
+def list_notifications(request: HttpRequest, query: Query[NotificationQuery]) -> dict[str, Any]:
+    """Newest first; `unread` counts every unread one."""
+    user = caller(request)
+    notifications = list_notifications_for_user(user)
+    if query.unread:
+        notifications = notifications.filter(read_at__isnull=True)
+    return paginate(notifications, query) | {"unread": unread_count(user)}
+
+
+@router.post(
+    "/notifications/{notification_id}/read",
+    response=MarkedOut,
+    summary="Mark a notification read",
+    openapi_extra=problem_responses(401, 404),
+)
+def post_notification_read(request: HttpRequest, notification_id: int) -> MarkedOut:
+    user = caller(request)
+    if not list_notifications_for_user(user).filter(pk=notification_id).exists():
+        raise Http404("No such notification.")
+    return MarkedOut(marked=mark_read(user, notification_id=notification_id))
+
+
+@router.post(
+    "/notifications/read",
+    response=MarkedOut,
+    summary="Mark all notifications read",
+    openapi_extra=problem_responses(401),
+)
+def post_notifications_read(request: HttpRequest) -> MarkedOut:
+    return MarkedOut(marked=mark_read(caller(request)))

@@ -52,6 +52,16 @@ class MailPreferenceForm(forms.Form):
     )
 
 
+class StaffMailPreferenceForm(MailPreferenceForm):
+    notification_delivery = forms.ChoiceField(label="Email me notifications", widget=forms.RadioSelect, choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["notification_delivery"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = NOTIFICATION_DELIVERY_CHOICES
+
+
 class OutboxFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, label="Status")
 
@@ -60,3 +70,10 @@ class OutboxFilterForm(forms.Form):
         field = self.fields["status"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "All"), *OutboundMail.Status.choices]
+
+
+NOTIFICATION_DELIVERY_CHOICES = [
+    ("immediately", "Immediately: one email per notification"),
+    ("digest", "Daily digest: one email a day listing them"),
+    ("off", "Off: only in vulndesk"),
+]

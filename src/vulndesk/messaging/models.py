@@ -100,6 +100,12 @@ class MailPreference(models.Model):
         blank=True, help_text="ASCII-armored OpenPGP public key; mail is encrypted to it."
     )
     openpgp_fingerprint = models.CharField(max_length=64, blank=True)
+    notification_delivery = models.CharField(
+        max_length=16,
+        choices=[("immediately", "Immediately"), ("digest", "Daily digest"), ("off", "Off")],
+        default="immediately",
+        help_text="Staff: how notifications reach you by email. They always appear in vulndesk.",
+    )
 
     def __str__(self) -> str:
         return f"mail preferences of {self.user}"
@@ -183,3 +189,33 @@ class QuarantinedMail(models.Model):
 
     def __str__(self) -> str:
         return f"quarantined mail from {self.from_address}"
+
+
+class Notification(models.Model):
+    """Something a staff member should look at; shown in vulndesk and mailed per their preference.
+
+    The text names who did what where, never the content of an internal note, so that
+    neither the page nor the mail carries confidential text.
+    """
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", "Mention"
+        ASSIGNMENT = "assignment", "Assignment"
+        REPLY = "reply", "Reply on your report or case"
+        SLA_WARNING = "sla_warning", "SLA warning"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, help_text="Path inside vulndesk, e.g. /reports/12/#message-40.")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient}: {self.text}"

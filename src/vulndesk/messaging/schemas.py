@@ -72,3 +72,24 @@ class RevisionOut(Schema):
     written_at: dt.datetime
     replaced_at: dt.datetime
     replaced_by: str
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    text: str
+    url: str = Field(description="Path inside vulndesk to open.")
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+class NotificationPage(Page[NotificationOut]):
+    unread: int = Field(description="Unread notifications in all.")
+
+
+class NotificationQuery(PageParams):
+    unread: bool = Field(False, description="Only unread ones.")
+
+
+class MarkedOut(Schema):
+    marked: int

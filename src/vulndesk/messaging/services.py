@@ -13,6 +13,7 @@ from vulndesk.core.permissions import STAFF_ROLES
 from vulndesk.core.services import record_event
 from vulndesk.intake.models import Report
 from vulndesk.messaging.models import Channel, MailPreference, Message, MessageRevision
+from vulndesk.messaging.notifications import notify_about_message
 from vulndesk.messaging.openpgp import OpenPgpError, inspect_public_key
 from vulndesk.messaging.outbox import mail_researcher
 from vulndesk.messaging.permissions import Thread, readable_channels, writable_channels
@@ -120,10 +121,11 @@ def post_message(thread: Thread, *, channel: str, body: str, actor: User, reply_
         body_html=render_markdown(body),
         reply_to=reply_to,
     )
-    if channel == Channel.INTERNAL:
-        message.mentions.set(_resolve_mentions(body, thread))
+    mentioned = _resolve_mentions(body, thread) if channel == Channel.INTERNAL else []
+    message.mentions.set(mentioned)
     record_event(message, tag="message:posted", actor=actor, changes={"channel": (None, channel)})
     mail_researcher(message)
+    notify_about_message(message, mentioned=mentioned)
     return message
 
 
@@ -147,7 +149,11 @@ def edit_message(message: Message, *, body: str, actor: User) -> Message:
     message.save(update_fields=["body", "body_html", "edited_at"])
     if message.channel == Channel.INTERNAL:
         thread = Thread(report=message.report) if message.report_id else Thread(case=message.case)
-        message.mentions.set(_resolve_mentions(body, thread))
+        before = set(message.mentions.values_list("pk", flat=True))
+        mentioned = _resolve_mentions(body, thread)
+        message.mentions.set(mentioned)
+        # Only people newly named by the edit hear about it; the others were told already.
+        notify_about_message(message, mentioned=[user for user in mentioned if user.pk not in before], owners=False)
     record_event(message, tag="message:edited", actor=actor)
     return message
 
@@ -185,7 +191,9 @@ def announce_report_status(report: Report) -> Message | None:
 
 
 @transaction.atomic
-def update_mail_preferences(user: User, *, is_report_mail_off: bool, openpgp_public_key: str) -> MailPreference:
+def update_mail_preferences(
+    user: User, *, is_report_mail_off: bool, openpgp_public_key: str, notification_delivery: str = "immediately"
+) -> MailPreference:
     """Save how `user` wants mail; an OpenPGP key must be exactly one usable public key."""
     key = openpgp_public_key.strip()
     fingerprint = ""
@@ -198,6 +206,9 @@ def update_mail_preferences(user: User, *, is_report_mail_off: bool, openpgp_pub
     before = (preference.is_report_mail_off, preference.openpgp_fingerprint)
     preference.is_report_mail_off, preference.openpgp_public_key = is_report_mail_off, key
     preference.openpgp_fingerprint = fingerprint
+    if notification_delivery not in {"immediately", "digest", "off"}:
+        raise RuleViolation("Choose immediately, digest or off.", field="notification_delivery")
+    preference.notification_delivery = notification_delivery
     preference.save()
     record_event(
         preference,

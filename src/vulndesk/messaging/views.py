@@ -12,10 +12,18 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
+from vulndesk.core.permissions import is_staff_role
 from vulndesk.core.portal import paginate, signed_in_user
-from vulndesk.messaging.forms import MailPreferenceForm, MessageEditForm, MessageForm, OutboxFilterForm
+from vulndesk.messaging.forms import (
+    MailPreferenceForm,
+    MessageEditForm,
+    MessageForm,
+    OutboxFilterForm,
+    StaffMailPreferenceForm,
+)
 from vulndesk.messaging.inbound import discard_quarantined_mail, release_quarantined_mail
 from vulndesk.messaging.models import MailPreference, Message, OutboundMail
+from vulndesk.messaging.notifications import list_notifications_for_user, mark_read, unread_count
 from vulndesk.messaging.outbox import clear_bounce, resend_mail
 from vulndesk.messaging.permissions import Thread, writable_channels
 from vulndesk.messaging.selectors import (
@@ -149,14 +157,17 @@ def mail_preferences(request: HttpRequest) -> HttpResponse:
     initial = {
         "is_report_mail_off": current.is_report_mail_off if current else False,
         "openpgp_public_key": current.openpgp_public_key if current else "",
+        "notification_delivery": current.notification_delivery if current else "immediately",
     }
-    form = MailPreferenceForm(request.POST if request.method == "POST" else None, initial=initial)
+    form_class = StaffMailPreferenceForm if is_staff_role(user) else MailPreferenceForm
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
     if form.is_bound and form.is_valid():
         try:
             update_mail_preferences(
                 user,
                 is_report_mail_off=form.cleaned_data["is_report_mail_off"],
                 openpgp_public_key=form.cleaned_data["openpgp_public_key"],
+                notification_delivery=form.cleaned_data.get("notification_delivery", initial["notification_delivery"]),
             )
         except RuleViolation as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
@@ -248,3 +259,29 @@ def quarantine_decide(request: HttpRequest, held_id: int) -> HttpResponse:
     else:
         flash.success(request, f"The mail from {held.from_address} was discarded.")
     return redirect("quarantine")
+
+
+@login_required
+@require_safe
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    page = paginate(request, list_notifications_for_user(user))
+    context = {"page": page, "unread": unread_count(user), "handle": user.email.split("@", 1)[0]}
+    return render(request, "messaging/notifications.html", context)
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification read and open it (`id`), or all of them (no `id`)."""
+    user = signed_in_user(request)
+    raw_id = request.POST.get("id", "")
+    if raw_id.isdigit():
+        notification = list_notifications_for_user(user).filter(pk=int(raw_id)).first()
+        if notification is None:
+            raise Http404("No such notification.")
+        mark_read(user, notification_id=notification.pk)
+        return redirect(notification.url)
+    count = mark_read(user)
+    flash.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
+    return redirect("notifications")

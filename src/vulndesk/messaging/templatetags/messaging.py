@@ -6,7 +6,9 @@ from django import template
 from django.http import Http404
 
 from vulndesk.accounts.models import User
+from vulndesk.core.permissions import is_staff_role
 from vulndesk.intake.models import Report
+from vulndesk.messaging.notifications import unread_count
 from vulndesk.messaging.permissions import Thread
 from vulndesk.messaging.views import thread_context
 
@@ -24,3 +26,12 @@ def report_thread(context: dict[str, Any], report: Report) -> dict[str, Any]:
     except Http404:
         return {}
     return thread | {"request": request, "csrf_token": context.get("csrf_token")}
+
+
+@register.inclusion_tag("messaging/_notification_badge.html", takes_context=True)
+def notification_badge(context: dict[str, Any]) -> dict[str, Any]:
+    """The header's link to the notifications with the unread count (staff only)."""
+    user = context["request"].user
+    if not isinstance(user, User) or not is_staff_role(user):
+        return {"show": False}
+    return {"show": True, "unread": unread_count(user)}
