@@ -4,6 +4,7 @@ from vulndesk.intake import views
 
 urlpatterns: list[URLPattern] = [
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
+    path(".well-known/openpgp-key.asc", views.organization_key, name="organization_key"),
     path("policy/", views.policy, name="policy"),
     path("policy/history/", views.policy_history, name="policy_history"),
     path("policy/history/<int:policy_id>/", views.policy_version, name="policy_version"),

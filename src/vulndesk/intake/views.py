@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -14,6 +14,7 @@ from vulndesk.core.errors import RateLimited, RuleViolation
 from vulndesk.core.permissions import Permission, can, is_staff_role
 from vulndesk.core.portal import signed_in_user
 from vulndesk.core.ratelimit import client_address
+from vulndesk.intake import orgkey
 from vulndesk.intake.downloads import attachment_response
 from vulndesk.intake.filetypes import KINDS
 from vulndesk.intake.forms import COMMON_CWES, PolicyForm, ReportSubmissionForm
@@ -248,4 +249,14 @@ def security_txt(request: HttpRequest) -> HttpResponse:
     """RFC 9116. Expires is always SECURITY_TXT_LIFETIME ahead, so the file never goes stale."""
     response = HttpResponse(render_security_txt(), content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_safe
+def organization_key(request: HttpRequest) -> HttpResponse:
+    """The organisation's OpenPGP public key, at the stable address security.txt names."""
+    if orgkey.fingerprint() is None:
+        raise Http404("No OpenPGP key has been set up yet.")
+    response = HttpResponse(orgkey.public_key(), content_type="application/pgp-keys; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
     return response
