@@ -15,6 +15,7 @@ from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
 from vulndesk.core.permissions import Permission, can
 from vulndesk.core.services import change_state, enter_initial_state, record_event
 from vulndesk.intake.models import Report
+from vulndesk.messaging.notifications import notify_assignment
 from vulndesk.messaging.services import announce_report_status
 from vulndesk.triage.models import Case, CaseReport, DutyPeriod, RoundRobinCursor, SavedQueueView
 from vulndesk.triage.selectors import on_duty_triagers
@@ -215,6 +216,8 @@ def assign_report(
         changes={"assignee": (before, assignee.pk if assignee else None)},
         rationale=f"strategy: {strategy}",
     )
+    if assignee is not None:
+        notify_assignment(locked, assignee=assignee, actor=actor)  # in vulndesk, and by mail per their choice
     return locked
 
 
