@@ -15,6 +15,7 @@ from vulndesk.messaging.notifications import notify_assignment, notify_sla_warni
 from vulndesk.messaging.services import edit_message
 from vulndesk.messaging.tests.factories import case_note, report_message
 from vulndesk.triage.models import CaseReport
+from vulndesk.triage.services import assign_report
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +192,11 @@ def test_inactive_staff_are_not_notified(analyst: User) -> None:
     gone = UserFactory.create(role=Role.COORDINATOR, email="gone@example.test", is_active=False)
 
     assert notify_sla_warning(gone, reference="VD-R1", text="x", url="/") is None
+
+
+def test_triage_assignment_notifies_the_assignee(analyst: User, coordinator: User) -> None:
+    report = ReportFactory.create()
+
+    assign_report(report, analyst, actor=coordinator)
+
+    assert Notification.objects.get().text == f"{coordinator} assigned {report.reference} to you"
