@@ -185,6 +185,11 @@ INTAKE_DUPLICATE_WINDOW_MINUTES = env_int("VULNDESK_DUPLICATE_WINDOW_MINUTES", d
 INTAKE_ATTACHMENT_MAX_BYTES = env_int("VULNDESK_ATTACHMENT_MAX_MB", default=10, minimum=1) * 1024 * 1024
 INTAKE_REPORT_ATTACHMENTS_MAX_BYTES = env_int("VULNDESK_REPORT_ATTACHMENTS_MAX_MB", default=50, minimum=1) * 1024 * 1024
 INTAKE_ATTACHMENTS_PER_REPORT = env_int("VULNDESK_ATTACHMENTS_PER_REPORT", default=20, minimum=1)
+# Mail intake: a callable `(EmailMessage) -> bool` that takes replies (True = dealt with), and
+# the loopback address `vulndesk mail serve` listens on.
+INTAKE_MAIL_REPLY_HANDLER = env_str("VULNDESK_MAIL_REPLY_HANDLER")
+INTAKE_SMTP_HOST = env_str("VULNDESK_SMTP_HOST", "127.0.0.1")
+INTAKE_SMTP_PORT = env_int("VULNDESK_SMTP_PORT", default=2525, minimum=1, maximum=65535)
 # Languages the PSIRT reads reports in, for security.txt (RFC 5646 tags).
 INTAKE_PREFERRED_LANGUAGES = env_list("VULNDESK_PREFERRED_LANGUAGES", "en")
 INTAKE_ATTACHMENT_KINDS = env_list("VULNDESK_ATTACHMENT_TYPES", "text,pdf,png,jpeg,gif,webp,zip,gzip,7z,mp4,webm,pcap")
