@@ -22,6 +22,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.generate import generate_reports
+from bench.triage import run_queue
 from vulndesk.accounts.services import create_user, issue_token
 from vulndesk.core.permissions import Role
 from vulndesk.intake.models import Report
@@ -130,6 +131,15 @@ def run(*, label: str, reports: int, requests: int, seed: int, result_path: Path
         f"{overall['queries_median']} queries/request over {len(samples)} requests"
     )
     print(summary)
+    queue = run_queue(
+        analyst=analyst, token=token, products=generated.product_slugs, requests=max(50, requests // 2), seed=seed
+    )
+    overall_queue = queue["shapes"][-1]
+    summary += (
+        f"; GET /api/v1/queue p95 {overall_queue['p95_ms']:.1f} ms, "
+        f"{overall_queue['ratio_p95']:.1f}x the raw SQL p95 ({overall_queue['raw_sql_p95_ms']:.1f} ms), "
+        f"at most {overall_queue['queries_max']} queries/request"
+    )
     result = {
         "label": label,
         "database": _database_description(),
@@ -140,6 +150,7 @@ def run(*, label: str, reports: int, requests: int, seed: int, result_path: Path
         "shapes": rows,
         "summary": summary,
         "samples": [asdict(sample) for sample in samples],
+        "queue": queue,
     }
     result_path.write_text(json.dumps(result, indent=1))
 

@@ -118,7 +118,9 @@ def list_queue(request: HttpRequest, query: Query[QueueQuery]) -> dict[str, Any]
         query,
         lambda report: QueueItemOut.of_queue(report, now),
     )
-    return page | {"state_counts": queue_state_counts(user, filters, now=now)}
+    if query.with_counts:
+        page["state_counts"] = queue_state_counts(user, filters, now=now)
+    return page
 
 
 @router.get(

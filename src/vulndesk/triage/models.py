@@ -287,3 +287,12 @@ class SavedQueueView(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SlaSweep(models.Model):
+    """How far (by report id) new reports have been given SLA snapshots; one row."""
+
+    last_report_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"SLA snapshots up to report {self.last_report_id}"

@@ -145,6 +145,9 @@ class QueueQuery(PageParams):
     sort: QueueSort = Field(
         "priority", description="priority (unscored last), sla_due (soonest first), age, -age, updated."
     )
+    with_counts: bool = Field(
+        False, description="Add `state_counts` (reports per state under the other filters); costs a query."
+    )
 
     def filters(self) -> QueueFilters:
         return QueueFilters(
@@ -203,7 +206,9 @@ def _has_sla(report: Report) -> bool:
 
 
 class QueuePage(Page[QueueItemOut]):
-    state_counts: dict[str, int] = Field(description="Reports per state under every filter but `state`.")
+    state_counts: dict[str, int] | None = Field(
+        None, description="With with_counts=true: reports per state under every filter but `state`."
+    )
 
 
 # --- Assignment, bulk actions, saved views, duty -----------------------------------------------

@@ -131,7 +131,8 @@ def _assignee_condition(assignee: str, user: User) -> Q:
 def _sla_condition(status: str, now: dt.datetime) -> Q:
     running = Q(sla__clock__gt="", sla__is_paused=False)
     return {
-        SlaFilter.STOPPED: Q(sla__clock=""),
+        # No snapshot yet: closed before snapshots existed (open ones get theirs from the periodic run).
+        SlaFilter.STOPPED: Q(sla__clock="") | Q(sla__isnull=True),
         SlaFilter.PAUSED: Q(sla__clock__gt="", sla__is_paused=True),
         SlaFilter.BREACHED: running & Q(sla__due_at__lte=now),
         SlaFilter.AT_RISK: running & Q(sla__at_risk_at__lte=now, sla__due_at__gt=now),

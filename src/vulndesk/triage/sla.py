@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Role
 from vulndesk.intake.models import Report
 from vulndesk.triage.clocks import Clock, ClockStatus, case_clocks, headline, report_clocks
-from vulndesk.triage.models import Case, ReportSla, SlaWarning
+from vulndesk.triage.models import Case, ReportSla, SlaSweep, SlaWarning
 
 _WARN = {ClockStatus.AT_RISK, ClockStatus.BREACHED}
 _BATCH = 500
@@ -138,9 +140,20 @@ def refresh_report_slas(reports: Sequence[Report], *, now: dt.datetime | None = 
 
 
 def refresh_missing_report_slas() -> int:
-    """Snapshots for reports that have none yet (received since the last periodic run); returns how many."""
-    reports = list(Report.objects.filter(sla__isnull=True).select_related("product")[:_BATCH])
-    refresh_report_slas(reports)
+    """Snapshots for reports received since the last sweep; returns how many.
+
+    One indexed lookup when nothing is new, so the queue calls it on every request. Reports
+    from before the first sweep (an upgrade, a bulk import) are caught up 500 per call, and
+    open ones by the periodic run too.
+    """
+    last = SlaSweep.objects.filter(pk=1).values_list("last_report_id", flat=True).first() or 0
+    reports = list(Report.objects.filter(pk__gt=last).select_related("product").order_by("pk")[:_BATCH])
+    if reports:
+        refresh_report_slas(reports)
+        newest = reports[-1].pk
+        # Greatest: two requests sweeping at once must not move the mark backwards.
+        if not SlaSweep.objects.filter(pk=1).update(last_report_id=Greatest("last_report_id", Value(newest))):
+            SlaSweep.objects.get_or_create(pk=1, defaults={"last_report_id": newest})
     return len(reports)
 
 

@@ -1,0 +1,192 @@
+"""Queue figures for `make bench`: GET /api/v1/queue against the same page as raw SQL.
+
+Runs in the bench's child process after the report list figures (Django set up, database
+migrated and seeded). It first gives reports what triage adds to them in real life: a priority
+for most (as scoring would), an assignee for some, and the SLA snapshot of every open report
+(through `refresh_open_report_slas`, as `vulndesk triage warn-breaches` keeps them). Then it times
+the queue endpoint per filter shape and, for the same requests, the raw SQL a hand-written page
+would need (the count and one page of rows), and prints the ratio of the two p95s.
+
+Import this module only after Django is set up.
+"""
+
+import math
+import random
+import statistics
+import time
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from vulndesk.accounts.models import User
+from vulndesk.intake.models import Report
+from vulndesk.triage.selectors import QueueFilters, list_queue_for_user
+from vulndesk.triage.sla import refresh_open_report_slas
+
+ENDPOINT = "/api/v1/queue"
+PAGE_SIZE = 50
+WARM_UP = 10
+OPEN = ["new", "triaging", "needs_info", "validating"]
+SEARCH_WORDS = ("overflow", "injection", "bypass", "token", "redirect", "parser", "upload", "xss", "privilege")
+# The analyst's day: their product's new reports by priority; everything open by SLA due time;
+# what has breached; a search; their own reports.
+SHAPES = (
+    ("new + product, by priority", 0.35),
+    ("open states, by SLA due", 0.20),
+    ("SLA breached, by SLA due", 0.15),
+    ("full-text search, by priority", 0.15),
+    ("assigned to me, by priority", 0.15),
+)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile, as bench.measure computes it."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered), math.ceil(share * len(ordered))) - 1)]
+
+
+def _prepare(analyst: User) -> dict[str, float]:
+    """Priorities, assignees and SLA snapshots, as a live queue has them; returns the seconds each took."""
+    timings = {}
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        # Two in three reports scored (P0 rare, P3 common); the rest wait for scoring (null).
+        cursor.execute(
+            "UPDATE intake_report SET priority = CASE WHEN id % 3 = 0 THEN NULL "
+            "ELSE (CASE WHEN id % 50 = 1 THEN 0 WHEN id % 10 = 2 THEN 1 WHEN id % 4 = 1 THEN 2 ELSE 3 END) END"
+        )
+        # One open report in four is the bench analyst's.
+        cursor.execute(
+            "UPDATE intake_report SET assignee_id = %s WHERE state IN ('new','triaging','needs_info','validating') "
+            "AND id % 4 = 0",
+            [analyst.pk],
+        )
+    timings["priorities_and_assignees_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    refresh_open_report_slas()
+    timings["sla_snapshots_s"] = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return timings
+
+
+def request_plan(rng: random.Random, products: list[str], count: int) -> list[tuple[str, dict[str, Any]]]:
+    plan: list[tuple[str, dict[str, Any]]] = []
+    for shape, share in SHAPES:
+        for _ in range(max(1, round(count * share))):
+            params: dict[str, Any] = {"page_size": PAGE_SIZE, "sort": "priority"}
+            if shape.startswith("new + product"):
+                params |= {"state": ["new"], "product": rng.choice(products)}
+            elif shape.startswith("open states"):
+                params |= {"state": OPEN, "sort": "sla_due"}
+            elif shape.startswith("SLA breached"):
+                params |= {"sla": "breached", "sort": "sla_due"}
+            elif shape.startswith("full-text"):
+                params |= {"q": rng.choice(SEARCH_WORDS), "state": OPEN}
+            else:
+                params |= {"assignee": "me"}
+            plan.append((shape, params))
+    rng.shuffle(plan)
+    return plan
+
+
+def _filters(params: dict[str, Any]) -> QueueFilters:
+    return QueueFilters(
+        states=tuple(params.get("state", ())),
+        product=params.get("product"),
+        sla=params.get("sla"),
+        q=params.get("q"),
+        assignee=params.get("assignee"),
+    )
+
+
+def _raw_sql_ms(queryset: QuerySet[Report]) -> float:
+    """The same page as plain SQL through the driver: the count, then one page of rows with its joins."""
+    count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
+    page_sql, page_params = queryset[:PAGE_SIZE].query.sql_with_params()
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({count_sql}) AS matched", count_params)  # noqa: S608  # Django-built SQL
+        cursor.fetchall()
+        cursor.execute(page_sql, page_params)
+        cursor.fetchall()
+    return (time.perf_counter() - began) * 1000
+
+
+def run_queue(*, analyst: User, token: str, products: list[str], requests: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)  # repeatable, not secret
+    print("\nPreparing the queue: priorities, assignees, SLA snapshots of open reports…")
+    preparation = _prepare(analyst)
+    print(
+        f"seconds to prepare: {preparation['priorities_and_assignees_s']:.1f} (priorities, assignees), "
+        f"{preparation['sla_snapshots_s']:.1f} (SLA snapshots)"
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    plan = request_plan(rng, products, requests)
+    for _shape, params in plan[:WARM_UP]:
+        client.get(ENDPOINT, params)
+
+    print(f"Timing {len(plan)} requests of GET {ENDPOINT}, and the same pages as raw SQL…")
+    samples: list[dict[str, Any]] = []
+    for shape, params in plan:
+        with CaptureQueriesContext(connection) as queries:
+            began = time.perf_counter()
+            response = client.get(ENDPOINT, params)
+            api_ms = (time.perf_counter() - began) * 1000
+        filters = _filters(params)
+        now = timezone.now()
+        queryset = list_queue_for_user(analyst, filters, sort=params["sort"], now=now)
+        raw_ms = _raw_sql_ms(queryset)
+        body = response.json() if response.status_code == 200 else {}
+        samples.append(
+            {
+                "shape": shape,
+                "api_ms": api_ms,
+                "raw_sql_ms": raw_ms,
+                "queries": len(queries),
+                "status": response.status_code,
+                "matched": body.get("count", 0),
+            }
+        )
+    return {"preparation": preparation, "shapes": _table(samples), "samples": samples}
+
+
+def _table(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    header = (
+        f"{'queue filters':32}{'requests':>9}{'p50 ms':>8}{'p95 ms':>8}{'SQL p95':>9}{'ratio':>7}"
+        f"{'queries':>9}{'matched (median)':>18}"
+    )
+    print(header)
+    print("-" * len(header))
+    rows = []
+    failed = [sample for sample in samples if sample["status"] != 200]
+    if failed:
+        print(f"WARNING: {len(failed)} requests failed (first status {failed[0]['status']}); figures are suspect.")
+    for shape in [*(name for name, _share in SHAPES), "all requests"]:
+        group = [sample for sample in samples if shape in {sample["shape"], "all requests"}]
+        api = [sample["api_ms"] for sample in group]
+        raw = [sample["raw_sql_ms"] for sample in group]
+        queries = sorted(sample["queries"] for sample in group)
+        row = {
+            "shape": shape,
+            "requests": len(group),
+            "p50_ms": round(percentile(api, 0.50), 2),
+            "p95_ms": round(percentile(api, 0.95), 2),
+            "raw_sql_p95_ms": round(percentile(raw, 0.95), 2),
+            "ratio_p95": round(percentile(api, 0.95) / max(percentile(raw, 0.95), 0.001), 2),
+            "queries_max": queries[-1],
+            "matched_median": int(statistics.median(sample["matched"] for sample in group)),
+        }
+        rows.append(row)
+        if shape == "all requests":
+            print("-" * len(header))
+        print(
+            f"{shape:32}{row['requests']:>9}{row['p50_ms']:>8.1f}{row['p95_ms']:>8.1f}{row['raw_sql_p95_ms']:>9.1f}"
+            f"{row['ratio_p95']:>6.1f}x{row['queries_max']:>9}{row['matched_median']:>18,}"
+        )
+    return rows
