@@ -56,13 +56,14 @@ def _prepare(analyst: User) -> dict[str, float]:
     with connection.cursor() as cursor:
         # Two in three reports scored (P0 rare, P3 common); the rest wait for scoring (null).
         cursor.execute(
-            "UPDATE intake_report SET priority = CASE WHEN id % 3 = 0 THEN NULL "
-            "ELSE (CASE WHEN id % 50 = 1 THEN 0 WHEN id % 10 = 2 THEN 1 WHEN id % 4 = 1 THEN 2 ELSE 3 END) END"
+            "UPDATE intake_report SET priority = CASE WHEN id %% 3 = 0 THEN NULL "
+            "ELSE (CASE WHEN id %% 50 = 1 THEN 0 WHEN id %% 10 = 2 THEN 1 WHEN id %% 4 = 1 THEN 2 ELSE 3 END) END",
+            [],
         )
         # One open report in four is the bench analyst's.
         cursor.execute(
             "UPDATE intake_report SET assignee_id = %s WHERE state IN ('new','triaging','needs_info','validating') "
-            "AND id % 4 = 0",
+            "AND id %% 4 = 0",
             [analyst.pk],
         )
     timings["priorities_and_assignees_s"] = time.perf_counter() - started
