@@ -48,6 +48,7 @@ class Permission(StrEnum):
     USER_MANAGE = "user:manage"
     AUDIT_VIEW = "audit:view"
     POLICY_EDIT = "policy:edit"  # the public disclosure policy
+    RESPONSE_TEMPLATE_MANAGE = "response_template:manage"  # canned responses, automatic messages
 
 
 P = Permission

@@ -39,6 +39,7 @@ EXPECTED: dict[Permission, set[Role]] = {
     P.USER_MANAGE: {D},
     P.AUDIT_VIEW: {C, D},
     P.POLICY_EDIT: {D},
+    P.RESPONSE_TEMPLATE_MANAGE: {D},
 }
 
 
