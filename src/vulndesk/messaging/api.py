@@ -5,11 +5,15 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
 
-from vulndesk.core.api import caller, paginate, problem_responses, referenced
+from vulndesk.core.api import caller, paginate, problem_responses, referenced, require
 from vulndesk.core.errors import RuleViolation
-from vulndesk.messaging.models import Message
+from vulndesk.core.permissions import Permission
+from vulndesk.intake.selectors import get_report_for_user
+from vulndesk.messaging.models import Message, ResponseTemplate
 from vulndesk.messaging.notifications import list_notifications_for_user, mark_read, unread_count
 from vulndesk.messaging.permissions import Thread
+from vulndesk.messaging.rendering import render_markdown
+from vulndesk.messaging.responses import active_templates, render_template
 from vulndesk.messaging.schemas import (
     MarkedOut,
     MessageEditIn,
@@ -19,6 +23,8 @@ from vulndesk.messaging.schemas import (
     MessageQuery,
     NotificationPage,
     NotificationQuery,
+    RenderedTemplateOut,
+    ResponseTemplateOut,
     RevisionOut,
 )
 from vulndesk.messaging.selectors import (
@@ -161,3 +167,32 @@ def post_notification_read(request: HttpRequest, notification_id: int) -> Marked
 )
 def post_notifications_read(request: HttpRequest) -> MarkedOut:
     return MarkedOut(marked=mark_read(caller(request)))
+
+
+@router.get(
+    "/response-templates",
+    response=list[ResponseTemplateOut],
+    summary="Canned responses",
+    openapi_extra=problem_responses(401, 403),
+)
+def list_response_templates(request: HttpRequest) -> list[ResponseTemplate]:
+    require(caller(request), Permission.REPORT_TRIAGE)
+    return list(active_templates())
+
+
+@router.get(
+    "/reports/{report_id}/response-templates/{key}",
+    response=RenderedTemplateOut,
+    summary="Preview a canned response for a report",
+    openapi_extra=problem_responses(401, 403, 404),
+)
+def preview_response_template(request: HttpRequest, report_id: int, key: str) -> RenderedTemplateOut:
+    """The template with the report's variables filled in; nothing is sent."""
+    user = caller(request)
+    report = get_report_for_user(user, report_id)
+    require(user, Permission.REPORT_TRIAGE, report)
+    template = active_templates().filter(key=key).first()
+    if template is None:
+        raise Http404("No such canned response.")
+    body = render_template(template, report)
+    return RenderedTemplateOut(key=template.key, version=template.version, body=body, body_html=render_markdown(body))

@@ -77,3 +77,10 @@ NOTIFICATION_DELIVERY_CHOICES = [
     ("digest", "Daily digest: one email a day listing them"),
     ("off", "Off: only in vulndesk"),
 ]
+
+
+class ResponseTemplateEditForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    key = forms.SlugField(max_length=50, help_text="A short name for links and the API, e.g. needs-info.")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), help_text="Markdown with {variables}.")
+    is_active = forms.BooleanField(required=False, label="Offer it to staff writing to researchers")

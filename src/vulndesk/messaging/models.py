@@ -219,3 +219,55 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient}: {self.text}"
+
+
+class ResponseTemplate(models.Model):
+    """A canned response: Markdown with {variables}, edited by admins, every version kept."""
+
+    key = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    body = models.TextField(
+        help_text="Markdown. Variables: {report_id} {title} {product} {release_date} {cve} {researcher_name} {status}."
+    )
+    is_active = models.BooleanField(default=True, help_text="Offered to staff when they write to a researcher.")
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResponseTemplateVersion(models.Model):
+    """One saved text of a template; the current one is the highest version."""
+
+    template = models.ForeignKey(ResponseTemplate, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["template", "-version"]
+        constraints = [models.UniqueConstraint(fields=["template", "version"], name="response_template_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.template.key} v{self.version}"
+
+
+class AutomaticMessage(models.Model):
+    """What the researcher thread says when a report enters `state`: a template, or the plain status line when off."""
+
+    state = models.CharField(max_length=32, choices=Report.State.choices, unique=True)
+    template = models.ForeignKey(ResponseTemplate, on_delete=models.PROTECT, related_name="automatic_messages")
+    is_enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["state"]
+
+    def __str__(self) -> str:
+        return f"on {self.state}: {self.template.key} ({'on' if self.is_enabled else 'off'})"

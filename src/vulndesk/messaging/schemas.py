@@ -93,3 +93,17 @@ class NotificationQuery(PageParams):
 
 class MarkedOut(Schema):
     marked: int
+
+
+class ResponseTemplateOut(Schema):
+    key: str
+    name: str
+    body: str = Field(description="Markdown with {variables}.")
+    version: int
+
+
+class RenderedTemplateOut(Schema):
+    key: str
+    version: int
+    body: str = Field(description="The template filled in for the report: post it as a researcher message.")
+    body_html: str

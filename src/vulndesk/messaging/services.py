@@ -18,6 +18,7 @@ from vulndesk.messaging.openpgp import OpenPgpError, inspect_public_key
 from vulndesk.messaging.outbox import mail_researcher
 from vulndesk.messaging.permissions import Thread, readable_channels, writable_channels
 from vulndesk.messaging.rendering import mentioned_handles, render_markdown
+from vulndesk.messaging.responses import automatic_message_for
 
 MAX_BODY_LENGTH = 50_000
 
@@ -176,18 +177,21 @@ def post_report_event(report: Report, *, body: str) -> Message:
 def announce_report_status(report: Report) -> Message | None:
     """Tell the researcher their report's public status, when it changed in words they can see.
 
-    Call it right after the state change, in the same transaction. Internal steps that look
-    the same from outside (triaging → validating are both "Under review") post nothing, so
-    the researcher is not told twice.
+    Call it right after the state change, in the same transaction. An enabled automatic
+    message for the new state (see responses.py) follows the status line. Internal steps that
+    look the same from outside (triaging → validating are both "Under review") post nothing
+    unless such a message is set up for them, so the researcher is not told twice.
     """
     intervals = StateInterval.objects.filter(
         target_type=ContentType.objects.get_for_model(Report), target_id=report.pk
     ).order_by("-entered_at", "-id")
     previous = [interval.state for interval in intervals[:2]][1:]
     wording = Report.RESEARCHER_STATUS.get(report.state)
-    if not wording or (previous and wording == Report.RESEARCHER_STATUS.get(previous[0])):
+    automatic = automatic_message_for(report)
+    if not wording or (previous and wording == Report.RESEARCHER_STATUS.get(previous[0]) and automatic is None):
         return None
-    return post_report_event(report, body=f"Status changed to **{wording}**.")
+    body = f"Status changed to **{wording}**."
+    return post_report_event(report, body=f"{body}\n\n{automatic}" if automatic else body)
 
 
 @transaction.atomic

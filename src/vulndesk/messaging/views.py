@@ -12,20 +12,32 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
-from vulndesk.core.permissions import is_staff_role
+from vulndesk.core.permissions import Permission, can, is_staff_role
 from vulndesk.core.portal import paginate, signed_in_user
+from vulndesk.intake.models import Report
 from vulndesk.messaging.forms import (
     MailPreferenceForm,
     MessageEditForm,
     MessageForm,
     OutboxFilterForm,
+    ResponseTemplateEditForm,
     StaffMailPreferenceForm,
 )
 from vulndesk.messaging.inbound import discard_quarantined_mail, release_quarantined_mail
-from vulndesk.messaging.models import MailPreference, Message, OutboundMail
+from vulndesk.messaging.models import AutomaticMessage, Channel, MailPreference, Message, OutboundMail, ResponseTemplate
 from vulndesk.messaging.notifications import list_notifications_for_user, mark_read, unread_count
 from vulndesk.messaging.outbox import clear_bounce, resend_mail
 from vulndesk.messaging.permissions import Thread, writable_channels
+from vulndesk.messaging.rendering import render_markdown
+from vulndesk.messaging.responses import (
+    EXAMPLE_VALUES,
+    VARIABLES,
+    active_templates,
+    preview_body,
+    render_template,
+    save_template,
+    set_automatic_message,
+)
 from vulndesk.messaging.selectors import (
     get_case_thread_for_user,
     get_message_for_user,
@@ -51,8 +63,18 @@ def thread_context(
 ) -> dict[str, object]:
     """What `messaging/_thread.html` needs; the report page's include and the thread pages share it."""
     channels = writable_channels(user, thread)
+    # Canned responses are for staff writing to a researcher: the chosen one is rendered for this
+    # report into the form (and previewed), so it can be edited before it is sent.
+    templates = (
+        list(active_templates()) if thread.report and Channel.RESEARCHER in channels and is_staff_role(user) else []
+    )
+    chosen = next((t for t in templates if t.key == request.GET.get("template")), None)
     if form is None:
-        initial = {"reply_to": request.GET.get("reply_to")} if request.GET.get("reply_to", "").isdigit() else {}
+        initial: dict[str, object] = (
+            {"reply_to": request.GET.get("reply_to")} if request.GET.get("reply_to", "").isdigit() else {}
+        )
+        if chosen is not None and thread.report is not None:
+            initial |= {"body": render_template(chosen, thread.report), "channel": Channel.RESEARCHER.value}
         form = MessageForm(channels=channels, initial=initial)
     thread_messages = list(list_messages_for_user(user, thread))
     replying_to = next((m for m in thread_messages if str(m.pk) == str(form["reply_to"].value())), None)
@@ -67,6 +89,10 @@ def thread_context(
         "replying_to": replying_to,
         "viewer": user,
         "writable": channels,
+        "templates": templates,
+        "can_manage_templates": can(user, Permission.RESPONSE_TEMPLATE_MANAGE),
+        "chosen_template": chosen,
+        "template_preview": render_markdown(str(form["body"].value() or "")) if chosen else "",
         "organization_name": settings.ORGANIZATION_NAME,
     }
 
@@ -285,3 +311,73 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     count = mark_read(user)
     flash.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
     return redirect("notifications")
+
+
+def _require_template_manager(user: User) -> None:
+    if not can(user, Permission.RESPONSE_TEMPLATE_MANAGE):
+        raise PermissionDenied("Canned responses are managed by administrators.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def response_templates(request: HttpRequest) -> HttpResponse:
+    """The library of canned responses, and which state changes send one automatically."""
+    user = signed_in_user(request)
+    _require_template_manager(user)
+    if request.method == "POST":
+        automatic = AutomaticMessage.objects.filter(pk=request.POST.get("automatic", "")).first()
+        if automatic is None:
+            raise Http404("No such automatic message.")
+        set_automatic_message(automatic, is_enabled=request.POST.get("is_enabled") == "on", actor=user)
+        state = Report.State(automatic.state).label
+        flash.success(request, f"Automatic message on “{state}” is {'on' if automatic.is_enabled else 'off'}.")
+        return redirect("response_templates")
+    context = {
+        "templates": ResponseTemplate.objects.order_by("name"),
+        "automatic": AutomaticMessage.objects.select_related("template").order_by("state"),
+        "variables": VARIABLES,
+    }
+    return render(request, "messaging/response_templates.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def response_template_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
+    """Edit (or add) a canned response; "Preview" shows it filled with example values, "Save" makes a new version."""
+    user = signed_in_user(request)
+    _require_template_manager(user)
+    template = ResponseTemplate.objects.filter(key=key).first() if key else ResponseTemplate(is_active=True)
+    if template is None:
+        raise Http404("No such canned response.")
+    initial = {"name": template.name, "key": template.key, "body": template.body, "is_active": template.is_active}
+    form = ResponseTemplateEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    preview = ""
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            preview = render_markdown(preview_body(data["body"]))
+            if request.POST.get("action") == "save":
+                if ResponseTemplate.objects.filter(key=data["key"]).exclude(pk=template.pk).exists():
+                    raise RuleViolation(f"Another canned response already uses the key {data['key']!r}.", field="key")
+                template = save_template(
+                    template,
+                    body=data["body"],
+                    actor=user,
+                    name=data["name"],
+                    key=data["key"],
+                    is_active=data["is_active"],
+                )
+                flash.success(request, f"“{template.name}” saved as version {template.version}.")
+                return redirect("response_template_edit", template.key)
+        except RuleViolation as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+    elif template.pk:
+        preview = render_markdown(template.body.format_map(EXAMPLE_VALUES))
+    context = {
+        "template": template,
+        "form": form,
+        "preview": preview,
+        "variables": VARIABLES,
+        "versions": template.versions.select_related("created_by") if template.pk else [],
+    }
+    return render(request, "messaging/response_template_edit.html", context, status=400 if form.errors else 200)

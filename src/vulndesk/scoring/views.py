@@ -1,0 +1,288 @@
+"""Staff scoring pages: the vulnerability list by priority, a vulnerability's scoring page, the
+CVSS calculator and threat data imports. Each POST fetches with permission, validates one form
+and calls one scoring service; a broken rule re-renders the page with the message at the form."""
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from vulndesk.accounts.models import User
+from vulndesk.core.errors import RuleViolation
+from vulndesk.core.permissions import Permission, can
+from vulndesk.core.portal import paginate, signed_in_user
+from vulndesk.scoring.calculator import Calculator, calculator_for, calculator_from_form
+from vulndesk.scoring.forms import (
+    ComponentCveForm,
+    ExploitabilityForm,
+    PriorityOverrideForm,
+    ProductSeverityForm,
+    ScoreForm,
+    SsvcForm,
+    ThreatImportForm,
+)
+from vulndesk.scoring.models import Vulnerability
+from vulndesk.scoring.priority import RESPONSE
+from vulndesk.scoring.selectors import (
+    get_vulnerability_for_user,
+    list_exploitability_of,
+    list_product_severities_of,
+    list_score_changes,
+    list_ssvc_assessments_of,
+    list_threat_imports,
+    list_threat_matches,
+    list_vulnerabilities_for_user,
+)
+from vulndesk.scoring.services import (
+    VulnerabilityDetails,
+    add_component_cve,
+    assess_exploitability,
+    assess_product_severity,
+    decide_ssvc,
+    import_epss,
+    import_kev,
+    override_priority,
+    priority_of,
+    record_ssvc_decision,
+    severity_conditions,
+    update_vulnerability,
+)
+from vulndesk.scoring.threat_files import ThreatFileError, parse_epss, parse_kev
+
+
+def _staff(request: HttpRequest) -> User:
+    user = signed_in_user(request)
+    if not can(user, Permission.VULNERABILITY_VIEW):
+        raise PermissionDenied
+    return user
+
+
+@login_required
+@require_safe
+def vulnerability_list(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    vulnerabilities = list_vulnerabilities_for_user(user).order_by("priority", "-created_at", "-id")
+    return render(request, "scoring/vulnerability_list.html", {"page": paginate(request, vulnerabilities)})
+
+
+def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int = 200, **overrides: Any) -> HttpResponse:
+    """The scoring page, with fresh forms except those given (bound, with errors) in `overrides`."""
+    user = signed_in_user(request)
+    current_exploitability = list_exploitability_of(vulnerability).first()
+    priority = priority_of(vulnerability)
+    in_force = vulnerability.priority if vulnerability.priority is not None else priority.level
+    context = {
+        "vulnerability": vulnerability,
+        "can_manage": can(user, Permission.VULNERABILITY_MANAGE, vulnerability),
+        "calc": calculator_for(vulnerability.cvss_vector),
+        "score_form": ScoreForm(),
+        "severity_form": ProductSeverityForm(initial={"impact_type": vulnerability.impact_type}),
+        "exploitability_form": ExploitabilityForm(
+            initial={
+                "latest_release": current_exploitability.latest_release,
+                "older_releases": current_exploitability.older_releases,
+                "is_publicly_disclosed": current_exploitability.is_publicly_disclosed,
+                "is_exploited": current_exploitability.is_exploited,
+            }
+            if current_exploitability
+            else {"latest_release": "less_likely", "older_releases": "less_likely"}
+        ),
+        "ssvc_form": SsvcForm(),
+        "override_form": PriorityOverrideForm(),
+        "component_form": ComponentCveForm(),
+        "product_severities": list_product_severities_of(vulnerability),
+        "exploitability": current_exploitability,
+        "ssvc": list_ssvc_assessments_of(vulnerability).first(),
+        "threat_matches": list_threat_matches(vulnerability),
+        "history": list_score_changes(vulnerability)[:50],
+        "priority": priority,
+        "in_force": in_force,
+        "response": RESPONSE[in_force],
+        "fix_due": vulnerability.created_at.date() + dt.timedelta(days=RESPONSE[in_force][1]),
+    } | overrides
+    return render(request, "scoring/vulnerability_detail.html", context, status=status)
+
+
+def _for_change(request: HttpRequest, vulnerability_id: int) -> tuple[User, Vulnerability]:
+    """The vulnerability, if the user may see it (else 404) and change it (else 403)."""
+    user = signed_in_user(request)
+    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
+    if not can(user, Permission.VULNERABILITY_MANAGE, vulnerability):
+        raise PermissionDenied
+    return user, vulnerability
+
+
+@login_required
+@require_safe
+@ensure_csrf_cookie
+def vulnerability_detail(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
+    user = _staff(request)
+    return _detail(request, get_vulnerability_for_user(user, vulnerability_id))
+
+
+@login_required
+@require_POST
+def vulnerability_score(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
+    user, vulnerability = _for_change(request, vulnerability_id)
+    calc = calculator_from_form(request.POST)
+    form = ScoreForm(request.POST)
+    # "Calculate" / "Read vector" without JavaScript: show the result, save nothing.
+    if request.POST.get("cvss_action") or calc.error or not form.is_valid():
+        return _detail(request, vulnerability, calc=calc, score_form=form, status=400 if calc.error else 200)
+    details = VulnerabilityDetails(
+        title=vulnerability.title,
+        impact_type=vulnerability.impact_type,
+        severity=vulnerability.severity,
+        cve_id=vulnerability.cve_id,
+        description=vulnerability.description,
+        cwe=vulnerability.cwe,
+        cvss_vector=calc.vector,
+    )
+    try:
+        update_vulnerability(vulnerability, details, actor=user, rationale=form.cleaned_data["rationale"])
+    except RuleViolation as error:
+        calc.error = str(error)
+        return _detail(request, vulnerability, calc=calc, score_form=form, status=400)
+    messages.success(request, f"Score saved: {calc.vector}.")
+    return redirect("vulnerability_detail", vulnerability.pk)
+
+
+@login_required
+@require_POST
+def vulnerability_severity(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
+    user, vulnerability = _for_change(request, vulnerability_id)
+    form = ProductSeverityForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, vulnerability, severity_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        conditions = severity_conditions(
+            data["impact_type"],
+            cvss_vector=vulnerability.cvss_vector if vulnerability.cvss_version in ("3.0", "3.1", "4.0") else "",
+            attack_vector=data["attack_vector"] or None,
+            requires_authentication=form.as_bool(data["requires_authentication"]),
+            requires_user_interaction=form.as_bool(data["requires_user_interaction"]),
+            is_default_configuration=data["is_default_configuration"],
+            product_kind=data["product_kind"],
+            chained_impact_type=data["chained_impact_type"] or None,
+        )
+        assessment = assess_product_severity(
+            vulnerability, data["product"], conditions, actor=user, severity=data["severity"] or None,
+            rationale=data["rationale"],
+        )  # fmt: skip
+    except RuleViolation as error:
+        form.add_error(error.field if error.field in form.fields else None, str(error))
+        return _detail(request, vulnerability, severity_form=form, status=400)
+    messages.success(
+        request,
+        f"{assessment.product}: {assessment.get_severity_display()} "
+        f"(bug bar: {assessment.get_proposed_severity_display()}, rule {assessment.proposed_by_rule}).",
+    )
+    return redirect("vulnerability_detail", vulnerability.pk)
+
+
+@login_required
+@require_POST
+def vulnerability_exploitability(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
+    user, vulnerability = _for_change(request, vulnerability_id)
+    form = ExploitabilityForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, vulnerability, exploitability_form=form, status=400)
+    try:
+        assess_exploitability(vulnerability, actor=user, **form.cleaned_data)
+    except RuleViolation as error:
+        form.add_error(error.field if error.field in form.fields else None, str(error))
+        return _detail(request, vulnerability, exploitability_form=form, status=400)
+    messages.success(request, "Exploitability recorded; the case's followers are told.")
+    return redirect("vulnerability_detail", vulnerability.pk)
+
+
+@login_required
+@require_POST
+def vulnerability_ssvc(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
+    user, vulnerability = _for_change(request, vulnerability_id)
+    form = SsvcForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, vulnerability, ssvc_form=form, status=400)
+    values = {name: value for name, value in form.cleaned_data.items() if name != "rationale"}
+    decision = decide_ssvc("supplier", values)
+    record_ssvc_decision(vulnerability, decision, actor=user, rationale=form.cleaned_data["rationale"])
+    messages.success(request, f"SSVC: {decision.outcome}.")
+    return redirect("vulnerability_detail", vulnerability.pk)
+
+
+@login_required
+@require_POST
+def vulnerability_priority(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
+    user, vulnerability = _for_change(request, vulnerability_id)
+    form = PriorityOverrideForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, vulnerability, override_form=form, status=400)
+    level = int(form.cleaned_data["priority"]) if form.cleaned_data["priority"] else None
+    override_priority(vulnerability, level, actor=user, rationale=form.cleaned_data["rationale"])
+    messages.success(request, "Priority set by hand." if level is not None else "Priority computed again.")
+    return redirect("vulnerability_detail", vulnerability.pk)
+
+
+@login_required
+@require_POST
+def vulnerability_component(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
+    user, vulnerability = _for_change(request, vulnerability_id)
+    form = ComponentCveForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, vulnerability, component_form=form, status=400)
+    try:
+        add_component_cve(vulnerability, form.cleaned_data["cve_id"], form.cleaned_data["component"], actor=user)
+    except RuleViolation as error:
+        form.add_error(error.field if error.field in form.fields else None, str(error))
+        return _detail(request, vulnerability, component_form=form, status=400)
+    messages.success(request, "Component CVE added; threat data is matched on it.")
+    return redirect("vulnerability_detail", vulnerability.pk)
+
+
+@login_required
+@require_safe
+@ensure_csrf_cookie
+def cvss_calculator(request: HttpRequest) -> HttpResponse:
+    """The calculator on its own page, for anyone signed in; `?cvss_vector=` opens a vector."""
+    signed_in_user(request)
+    calc: Calculator = calculator_from_form(request.GET) if request.GET else calculator_for("")
+    return render(request, "scoring/cvss_calculator.html", {"calc": calc})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def threat_data(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    can_import = can(user, Permission.VULNERABILITY_MANAGE)
+    form = ThreatImportForm()
+    status = 200
+    if request.method == "POST":
+        if not can_import:
+            raise PermissionDenied
+        form = ThreatImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if form.cleaned_data["kind"] == "kev":
+                    record = import_kev(parse_kev(upload.read()), file_name=upload.name, actor=user)
+                else:
+                    record = import_epss(parse_epss(upload.open("rb")), file_name=upload.name, actor=user)
+            except ThreatFileError as error:
+                form.add_error("file", f"{error}. Nothing was imported; fix the file and upload it again.")
+            else:
+                messages.success(
+                    request,
+                    f"Imported {record.rows:,} rows ({record.created:,} new, {record.updated:,} updated); "
+                    f"{record.matched_vulnerabilities:,} vulnerabilities matched and were re-prioritized.",
+                )
+                return redirect("threat_data")
+        status = 400
+    context = {"form": form, "can_import": can_import, "imports": list_threat_imports()[:20]}
+    return render(request, "scoring/threat_data.html", context, status=status)
