@@ -13,7 +13,7 @@ from vulndesk.core.api import PUBLIC, caller, paginate, problem_responses, refer
 from vulndesk.core.permissions import Permission, is_staff_role
 from vulndesk.core.ratelimit import client_address
 from vulndesk.intake.downloads import attachment_response
-from vulndesk.intake.models import Attachment, Report
+from vulndesk.intake.models import Attachment, Report, Source
 from vulndesk.intake.notifications import tracking_url
 from vulndesk.intake.schemas import (
     AnyReportOut,
@@ -75,7 +75,7 @@ def post_report(request: HttpRequest, payload: ReportIn) -> Status[ReportReceipt
     if user is not None:
         require(user, Permission.REPORT_SUBMIT)
     product = referenced("product", get_product, payload.product) if payload.product else None
-    submission = ReportSubmission(product=product, **payload.dict(exclude={"product"}))
+    submission = ReportSubmission(product=product, source=Source.API, **payload.dict(exclude={"product"}))
     receipt = submit_report(submission, actor=user, client_ip=client_address(request))
     return Status(201 if receipt.is_new else 200, receipt_view(receipt))
 

@@ -37,6 +37,12 @@ class CreditPreference(models.TextChoices):
     ANONYMOUS = "anonymous", "Do not credit me"
 
 
+class Source(models.TextChoices):
+    WEB = "web", "Web form"
+    API = "api", "API"
+    MAIL = "mail", "Email"
+
+
 class Report(StatefulModel):
     class State(models.TextChoices):
         NEW = "new", "New"
@@ -112,6 +118,7 @@ class Report(StatefulModel):
     credit_preference = models.CharField(max_length=16, choices=CreditPreference.choices, default=CreditPreference.NAME)
     credit_name = models.CharField(max_length=150, blank=True, help_text="The name or handle to credit.")
     policy_accepted_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
     # Anonymous submissions: where to write back (optional) and the hash of the secret tracking link.
     contact_email = models.EmailField(blank=True)
     tracking_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
@@ -218,3 +225,42 @@ class DisclosurePolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Disclosure policy of {self.created_at:%Y-%m-%d}"
+
+
+class InboundMail(models.Model):
+    """Every message the security mailbox received, kept whole, with what became of it.
+
+    Nothing sent to the mailbox is dropped: a message that could not be read, decrypted or
+    filed stays here as `quarantined`, with the reason, for staff to look at.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"  # stored, not yet processed (or processing crashed)
+        REPORT = "report", "Filed as a report"
+        REPLY = "reply", "Handed on as a reply"
+        QUARANTINED = "quarantined", "Quarantined"
+
+    class Signature(models.TextChoices):
+        UNSIGNED = "unsigned", "Not signed"
+        VALID = "valid", "Valid signature"
+        BAD = "bad", "Bad signature"
+        UNKNOWN_KEY = "unknown_key", "Signed with a key we do not have"
+
+    raw = models.BinaryField()
+    message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    from_address = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    reason = models.TextField(blank=True)
+    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_mail")
+    was_encrypted = models.BooleanField(default=False)
+    signature = models.CharField(max_length=16, choices=Signature.choices, default=Signature.UNSIGNED)
+    signer = models.CharField(max_length=100, blank=True, help_text="Fingerprint or key id of the signing key.")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "received_at"], name="inbound_mail_status_idx")]
+
+    def __str__(self) -> str:
+        return f"mail from {self.from_address or 'unknown sender'}: {self.subject or '(no subject)'}"

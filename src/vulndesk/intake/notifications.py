@@ -1,9 +1,10 @@
 """Mail to researchers about their reports."""
 
 import logging
+from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 
 from vulndesk.intake.models import Report
@@ -15,6 +16,15 @@ def tracking_url(token: str) -> str:
     return f"{settings.BASE_URL}/reports/track/{token}/"
 
 
+def thread_id(report: Report) -> str:
+    """The Message-ID every mail about `report` refers to (References), so replies find their report.
+
+    The messaging app's inbound router reads the same form (<vulndesk.report.N@domain>).
+    """
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "vulndesk.invalid"
+    return f"<vulndesk.report.{report.pk}@{domain}>"
+
+
 def send_acknowledgment(report: Report, *, recipient: str, tracking_token: str = "") -> None:
     """Mail the acknowledgment. A mail failure is logged, never lost silently, and never undoes the report."""
     context = {
@@ -22,14 +32,20 @@ def send_acknowledgment(report: Report, *, recipient: str, tracking_token: str =
         "organization_name": settings.ORGANIZATION_NAME,
         "response_target_hours": settings.INTAKE_RESPONSE_TARGET_HOURS,
         "report_url": f"{settings.BASE_URL}/reports/{report.pk}/",
+        "policy_url": f"{settings.BASE_URL}/policy/",
         "tracking_url": tracking_url(tracking_token) if tracking_token else "",
     }
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None
+    message = EmailMessage(
+        subject=f"[{report.reference}] We received your report: {report.title}",
+        body=render_to_string("intake/acknowledgment_email.txt", context),
+        to=[recipient],
+        headers={
+            "Message-ID": make_msgid(idstring=f"vulndesk.report.{report.pk}.ack", domain=domain),
+            "References": thread_id(report),
+        },
+    )
     try:
-        send_mail(
-            subject=f"[{report.reference}] We received your report: {report.title}",
-            message=render_to_string("intake/acknowledgment_email.txt", context),
-            from_email=None,
-            recipient_list=[recipient],
-        )
+        message.send()
     except OSError:  # SMTPException is an OSError; the report is saved, the staff page shows it anyway
         logger.exception("Could not send the acknowledgment for %s", report.reference)

@@ -119,17 +119,27 @@ def verify_clearsigned(text: bytes) -> tuple[str, str]:
     return _signature_state(result), _signer(result)
 
 
+def _problems(result: Any) -> list[dict[str, str]]:
+    return list(getattr(result, "problems", None) or [])
+
+
 def _signature_state(result: Any) -> str:
+    """How the signature checked out. python-gnupg reports a missing signer key as a problem."""
     if result.valid:
         return "valid"
-    if getattr(result, "status", None) == "no public key" or (
-        getattr(result, "key_id", None) and not result.fingerprint
-    ):
+    statuses = {problem.get("status") for problem in _problems(result)} | {getattr(result, "status", None)}
+    if "no public key" in statuses:
         return "unknown_key"
-    if getattr(result, "status", None) in {"signature bad", "bad signature"}:
+    if statuses & {"signature bad", "bad signature", "signature error"} or result.fingerprint:
         return "bad"
     return "unsigned"
 
 
 def _signer(result: Any) -> str:
-    return str(result.fingerprint or getattr(result, "key_id", None) or "")
+    # key_id alone may be the *encryption* key of an unsigned message, so only a signer's ids count.
+    if result.fingerprint:
+        return str(result.fingerprint)
+    for problem in _problems(result):
+        if problem.get("status") == "no public key":
+            return str(problem.get("keyid", ""))
+    return ""

@@ -31,6 +31,7 @@ from vulndesk.intake.models import (
     CreditPreference,
     DisclosurePolicy,
     Report,
+    Source,
     hash_tracking_token,
     validate_cwe,
 )
@@ -66,6 +67,7 @@ class ReportSubmission:
     credit_name: str = ""
     accepts_policy: bool = False
     contact_email: str = ""  # anonymous submissions only
+    source: str = Source.WEB
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,8 @@ def _cleaned(submission: ReportSubmission, *, default_credit_name: str | None) -
             validate_email(contact_email)
         except ValidationError:
             raise RuleViolation(f"{contact_email!r} is not an email address.", field="contact_email") from None
-    if not submission.accepts_policy:
+    # Mail cannot tick a box: the acknowledgment links the policy instead.
+    if not submission.accepts_policy and submission.source != Source.MAIL:
         raise RuleViolation("Read and accept the disclosure policy before sending.", field="accepts_policy")
     return {
         "title": title,
@@ -161,6 +164,8 @@ def _cleaned(submission: ReportSubmission, *, default_credit_name: str | None) -
         "credit_preference": credit_preference,
         "credit_name": "" if credit_preference == CreditPreference.ANONYMOUS else credit_name,
         "contact_email": contact_email,
+        "source": submission.source,
+        "policy_accepted_at": timezone.now() if submission.accepts_policy else None,
     }
 
 
@@ -249,7 +254,6 @@ def submit_report(
 
     report = Report.objects.create(
         researcher=researcher,
-        policy_accepted_at=timezone.now(),
         tracking_token_hash=hash_tracking_token(tracking_token) if tracking_token else "",
         submission_fingerprint=fingerprint,
         **fields,

@@ -12,13 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RateLimited, RuleViolation
 from vulndesk.core.permissions import Permission, can, is_staff_role
-from vulndesk.core.portal import signed_in_user
+from vulndesk.core.portal import paginate, signed_in_user
 from vulndesk.core.ratelimit import client_address
 from vulndesk.intake import orgkey
 from vulndesk.intake.downloads import attachment_response
 from vulndesk.intake.filetypes import KINDS
 from vulndesk.intake.forms import COMMON_CWES, PolicyForm, ReportSubmissionForm
-from vulndesk.intake.models import DisclosurePolicy, Report
+from vulndesk.intake.models import DisclosurePolicy, InboundMail, Report
 from vulndesk.intake.notifications import tracking_url
 from vulndesk.intake.policy import current_policy, default_policy_text, render_markdown
 from vulndesk.intake.securitytxt import render_security_txt
@@ -48,6 +48,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     context = {
         "report": report,
         "attachments": report.attachments.all(),
+        "inbound_mail": report.inbound_mail.defer("raw"),
         "case": case_link.case if case_link else None,
         "next_states": [(state.value, state.label) for state in Report.State if state in allowed],
         "can_mark_duplicate": Report.State.DUPLICATE in allowed,
@@ -259,4 +260,35 @@ def organization_key(request: HttpRequest) -> HttpResponse:
         raise Http404("No OpenPGP key has been set up yet.")
     response = HttpResponse(orgkey.public_key(), content_type="application/pgp-keys; charset=utf-8")
     response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+# Mail quarantine (staff) -----------------------------------------------------------------------
+
+
+def _mail_staff(request: HttpRequest) -> User:
+    user = signed_in_user(request)
+    if not can(user, Permission.REPORT_TRIAGE):
+        raise PermissionDenied
+    return user
+
+
+@login_required
+@require_safe
+def mail_quarantine(request: HttpRequest) -> HttpResponse:
+    """Mail that could not be filed on its own, newest first, with the reason."""
+    _mail_staff(request)
+    held = InboundMail.objects.filter(status=InboundMail.Status.QUARANTINED).select_related("report").defer("raw")
+    return render(request, "intake/mail_quarantine.html", {"page": paginate(request, held)})
+
+
+@login_required
+@require_safe
+def mail_raw(request: HttpRequest, mail_id: int) -> HttpResponse:
+    """The message exactly as received, as a download (.eml) for a mail client or forensics."""
+    _mail_staff(request)
+    inbound = get_object_or_404(InboundMail, pk=mail_id)
+    response = HttpResponse(bytes(inbound.raw), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="vulndesk-mail-{inbound.pk}.eml"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response
