@@ -81,9 +81,10 @@ def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int =
         "vulnerability": vulnerability,
         "can_manage": can(user, Permission.VULNERABILITY_MANAGE, vulnerability),
         "calc": calculator_for(vulnerability.cvss_vector),
-        "score_form": ScoreForm(),
-        "severity_form": ProductSeverityForm(initial={"impact_type": vulnerability.impact_type}),
+        "score_form": ScoreForm(prefix="score"),
+        "severity_form": ProductSeverityForm(prefix="severity", initial={"impact_type": vulnerability.impact_type}),
         "exploitability_form": ExploitabilityForm(
+            prefix="exploitability",
             initial={
                 "latest_release": current_exploitability.latest_release,
                 "older_releases": current_exploitability.older_releases,
@@ -91,11 +92,11 @@ def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int =
                 "is_exploited": current_exploitability.is_exploited,
             }
             if current_exploitability
-            else {"latest_release": "less_likely", "older_releases": "less_likely"}
+            else {"latest_release": "less_likely", "older_releases": "less_likely"},
         ),
-        "ssvc_form": SsvcForm(),
-        "override_form": PriorityOverrideForm(),
-        "component_form": ComponentCveForm(),
+        "ssvc_form": SsvcForm(prefix="ssvc"),
+        "override_form": PriorityOverrideForm(prefix="priority"),
+        "component_form": ComponentCveForm(prefix="component"),
         "product_severities": list_product_severities_of(vulnerability),
         "exploitability": current_exploitability,
         "ssvc": list_ssvc_assessments_of(vulnerability).first(),
@@ -122,8 +123,8 @@ def _for_change(request: HttpRequest, vulnerability_id: int) -> tuple[User, Vuln
 @require_safe
 @ensure_csrf_cookie
 def vulnerability_detail(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
-    user = _staff(request)
-    return _detail(request, get_vulnerability_for_user(user, vulnerability_id))
+    # 404 for anyone who may not see it: a vulnerability's existence is itself confidential.
+    return _detail(request, get_vulnerability_for_user(signed_in_user(request), vulnerability_id))
 
 
 @login_required
@@ -131,7 +132,7 @@ def vulnerability_detail(request: HttpRequest, vulnerability_id: int) -> HttpRes
 def vulnerability_score(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
     user, vulnerability = _for_change(request, vulnerability_id)
     calc = calculator_from_form(request.POST)
-    form = ScoreForm(request.POST)
+    form = ScoreForm(request.POST, prefix="score")
     # "Calculate" / "Read vector" without JavaScript: show the result, save nothing.
     if request.POST.get("cvss_action") or calc.error or not form.is_valid():
         return _detail(request, vulnerability, calc=calc, score_form=form, status=400 if calc.error else 200)
@@ -157,7 +158,7 @@ def vulnerability_score(request: HttpRequest, vulnerability_id: int) -> HttpResp
 @require_POST
 def vulnerability_severity(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
     user, vulnerability = _for_change(request, vulnerability_id)
-    form = ProductSeverityForm(request.POST)
+    form = ProductSeverityForm(request.POST, prefix="severity")
     if not form.is_valid():
         return _detail(request, vulnerability, severity_form=form, status=400)
     data = form.cleaned_data
@@ -191,7 +192,7 @@ def vulnerability_severity(request: HttpRequest, vulnerability_id: int) -> HttpR
 @require_POST
 def vulnerability_exploitability(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
     user, vulnerability = _for_change(request, vulnerability_id)
-    form = ExploitabilityForm(request.POST)
+    form = ExploitabilityForm(request.POST, prefix="exploitability")
     if not form.is_valid():
         return _detail(request, vulnerability, exploitability_form=form, status=400)
     try:
@@ -207,7 +208,7 @@ def vulnerability_exploitability(request: HttpRequest, vulnerability_id: int) ->
 @require_POST
 def vulnerability_ssvc(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
     user, vulnerability = _for_change(request, vulnerability_id)
-    form = SsvcForm(request.POST)
+    form = SsvcForm(request.POST, prefix="ssvc")
     if not form.is_valid():
         return _detail(request, vulnerability, ssvc_form=form, status=400)
     values = {name: value for name, value in form.cleaned_data.items() if name != "rationale"}
@@ -221,7 +222,7 @@ def vulnerability_ssvc(request: HttpRequest, vulnerability_id: int) -> HttpRespo
 @require_POST
 def vulnerability_priority(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
     user, vulnerability = _for_change(request, vulnerability_id)
-    form = PriorityOverrideForm(request.POST)
+    form = PriorityOverrideForm(request.POST, prefix="priority")
     if not form.is_valid():
         return _detail(request, vulnerability, override_form=form, status=400)
     level = int(form.cleaned_data["priority"]) if form.cleaned_data["priority"] else None
@@ -234,7 +235,7 @@ def vulnerability_priority(request: HttpRequest, vulnerability_id: int) -> HttpR
 @require_POST
 def vulnerability_component(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
     user, vulnerability = _for_change(request, vulnerability_id)
-    form = ComponentCveForm(request.POST)
+    form = ComponentCveForm(request.POST, prefix="component")
     if not form.is_valid():
         return _detail(request, vulnerability, component_form=form, status=400)
     try:
