@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("vulndesk.accounts.urls")),
     path("", include("vulndesk.intake.urls")),
     path("", include("vulndesk.triage.urls")),
+    path("", include("vulndesk.scoring.urls")),
     path("", include("vulndesk.advisories.urls")),
     path("", include("vulndesk.messaging.urls")),
 ]
