@@ -1,11 +1,14 @@
 """Reading reports, always through the caller's permissions."""
 
+import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.http import Http404
 
 from vulndesk.accounts.models import User
+from vulndesk.core.models import StateInterval
 from vulndesk.core.permissions import Permission, can, is_staff_role
 from vulndesk.intake.models import Attachment, Report, hash_tracking_token
 
@@ -80,3 +83,26 @@ def _attachment_of(report: Report, attachment_id: int) -> Attachment:
         raise Http404("No such attachment.")
     attachment.report = report
     return attachment
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    status: str
+
+
+def public_timeline(report: Report) -> list[TimelineEntry]:
+    """The report's history as the researcher may see it: when its public status changed.
+
+    Internal steps that look the same from outside (triaging → validating) are one entry, and
+    no reason or person is shown: those are written for staff.
+    """
+    intervals = StateInterval.objects.filter(
+        target_type=ContentType.objects.get_for_model(Report), target_id=report.pk
+    ).order_by("entered_at", "id")
+    timeline: list[TimelineEntry] = []
+    for interval in intervals:
+        status = Report.RESEARCHER_STATUS.get(interval.state, "Updated")
+        if not timeline or timeline[-1].status != status:
+            timeline.append(TimelineEntry(at=interval.entered_at, status=status))
+    return timeline

@@ -27,6 +27,7 @@ from vulndesk.intake.selectors import (
     get_report_by_tracking_token,
     get_report_for_user,
     get_tracked_attachment,
+    public_timeline,
 )
 from vulndesk.intake.services import add_attachments, check_submission, publish_policy, submit_report
 
@@ -62,6 +63,7 @@ def _researcher_context(report: Report, *, is_owner: bool) -> dict[str, object]:
         "report": report,
         "is_owner": is_owner,
         "attachments": report.attachments.all(),
+        "timeline": public_timeline(report),
         "can_attach": is_owner and not report.is_closed,
         "limits": attachment_limits(),
     }

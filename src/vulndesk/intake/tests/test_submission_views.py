@@ -10,6 +10,7 @@ from django.urls import reverse
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks, Settings
 
 from vulndesk.accounts.models import User
+from vulndesk.core.services import change_state
 from vulndesk.core.tests.factories import ProductFactory
 from vulndesk.intake.models import Report
 
@@ -212,3 +213,21 @@ def test_staff_cannot_open_the_form(client: Client, coordinator: User) -> None:
     response = client.get(reverse("report_submit"))
 
     assert response.status_code == 403
+
+
+def test_researcher_page_shows_the_public_timeline_without_internal_reasons(
+    client: Client, researcher: User, analyst: User
+) -> None:
+    client.force_login(researcher)
+    _send(client, FORM)
+    report = Report.objects.get()
+    change_state(report, Report.State.TRIAGING, actor=analyst, reason="internal: looks like dup of VD-R9")
+    change_state(report, Report.State.VALIDATING, actor=analyst, reason="internal: repro on 4.2")
+
+    html = client.get(report.get_absolute_url()).content.decode()
+
+    assert html.count("<li><strong>") == 2
+    assert "<strong>Received</strong>" in html
+    assert "<strong>Under review</strong>" in html
+    assert "internal:" not in html
+    assert "The advisory will credit “Mira”." in html
