@@ -765,3 +765,41 @@ def add_component_cve(vulnerability: Vulnerability, cve_id: str, component: str,
     )
     recompute_priorities([vulnerability.pk], actor=actor, reason=f"Component {link}")
     return link
+
+
+def set_preliminary_report_priorities() -> int:
+    """A first priority for open reports not yet in a case, from the researcher's impact type and vector.
+
+    The bug bar proposes a severity from the impact type and the conditions the suggested
+    CVSS vector implies; the priority is that severity's starting level (no exploitation
+    evidence is known yet). Reports without an impact type or a usable vector stay unprioritized,
+    and a report's priority is replaced by its case's once it joins one. Returns how many were set.
+    Intake and triage cannot call scoring, so this runs as `vulndesk scoring prioritize-reports`
+    (from cron, like the other periodic chores).
+    """
+    closed = [*Report.CLOSED_STATES, Report.State.FIXED]
+    candidates = (
+        Report.objects.filter(priority__isnull=True, case_link__isnull=True)
+        .exclude(state__in=closed)
+        .exclude(impact_type="")
+        .exclude(suggested_cvss_vector="")
+        .values_list("pk", "impact_type", "suggested_cvss_vector")
+    )
+    by_level: dict[int, list[int]] = {}
+    rules = active_bug_bar()
+    for pk, impact_type, vector in candidates.iterator():
+        try:
+            score = score_cvss_vector(vector)
+        except InvalidCvssVector:
+            continue
+        if score.version not in ("3.0", "3.1", "4.0"):
+            continue
+        try:
+            proposal = propose_severity(conditions_from_cvss(impact_type, score.metrics), rules)
+        except NoRuleMatched:
+            continue
+        level = compute_priority(PriorityInputs(severity=proposal.severity, impact_type=impact_type)).level
+        by_level.setdefault(level, []).append(pk)
+    for level, pks in by_level.items():
+        Report.objects.filter(pk__in=pks, priority__isnull=True).update(priority=level)
+    return sum(len(pks) for pks in by_level.values())

@@ -1,10 +1,12 @@
 """Priority P0 to P4: the rules, the explanations, recomputation when inputs change, overrides and the queue."""
 
 import datetime as dt
+import io
 from collections.abc import Callable
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
@@ -22,6 +24,7 @@ from vulndesk.scoring.services import (
     override_priority,
     recompute_priorities,
     record_ssvc_decision,
+    set_preliminary_report_priorities,
 )
 from vulndesk.triage.models import CaseReport
 
@@ -322,3 +325,39 @@ def test_vulnerability_list_carries_priority(api: Api, analyst: User) -> None:
 
     assert (item["priority"], item["priority_override"]) == (3, None)
     assert Vulnerability.objects.get().priority == 3
+
+
+def test_preliminary_priority_from_the_researchers_vector(db: None) -> None:
+    wormable = ReportFactory.create(
+        impact_type="rce", suggested_cvss_vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+    )
+    spoof = ReportFactory.create(
+        impact_type="spoofing", suggested_cvss_vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:N/I:L/A:N"
+    )
+    no_vector = ReportFactory.create(impact_type="rce")
+    closed = ReportFactory.create(
+        impact_type="rce", suggested_cvss_vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", state=Report.State.SPAM
+    )
+    out = io.StringIO()
+
+    call_command("scoring", "prioritize-reports", stdout=out)
+
+    priorities = dict(Report.objects.values_list("pk", "priority"))
+    assert (priorities[wormable.pk], priorities[spoof.pk]) == (1, 3)
+    assert (priorities[no_vector.pk], priorities[closed.pk]) == (None, None)
+    assert "Gave 2 reports a preliminary priority." in out.getvalue()
+
+
+def test_a_case_priority_replaces_the_preliminary_one(analyst: User) -> None:
+    report = ReportFactory.create(
+        impact_type="rce", suggested_cvss_vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+    )
+    set_preliminary_report_priorities()
+    case = CaseFactory.create()
+    CaseReport.objects.create(case=case, report=report)
+    vulnerability = VulnerabilityFactory.create(case=case, severity="low", impact_type="did")
+
+    recompute_priorities([vulnerability.pk], actor=analyst, reason="test")
+
+    report.refresh_from_db()
+    assert report.priority == 4

@@ -7,11 +7,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vulndesk.scoring.bug_bar import DEFAULT_RULES
 from vulndesk.scoring.msrc import measure_agreement
-from vulndesk.scoring.services import active_bug_bar, load_default_bug_bar
+from vulndesk.scoring.services import active_bug_bar, load_default_bug_bar, set_preliminary_report_priorities
 
 
 class Command(BaseCommand):
-    help = "Scoring tools: measure the severity bug bar against MSRC's published ratings."
+    help = "Scoring tools: the bug bar, its agreement with MSRC's published ratings, preliminary report priorities."
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
@@ -26,6 +26,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Measure the bug bar configured in the database instead of the built-in MSRC-style defaults.",
         )
+        actions.add_parser(
+            "prioritize-reports",
+            help="Give open reports that are not in a case yet a first priority from the researcher's "
+            "impact type and CVSS vector (run it from cron).",
+        )
         bug_bar = actions.add_parser("bug-bar", help="Show the active bug bar rules, or load the defaults to edit.")
         bug_bar.add_argument(
             "--load-defaults",
@@ -36,6 +41,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "bug-bar":
             self._bug_bar(load_defaults=options["load_defaults"])
+            return
+        if options["action"] == "prioritize-reports":
+            count = set_preliminary_report_priorities()
+            self.stdout.write(f"Gave {count} reports a preliminary priority.")
             return
         for path in options["files"]:
             if not path.is_file():
