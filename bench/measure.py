@@ -21,6 +21,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from bench.duplicates import make_near_duplicates, recall
 from bench.generate import generate_reports
 from bench.triage import run_queue
 from vulndesk.accounts.services import create_user, issue_token
@@ -140,6 +141,11 @@ def run(*, label: str, reports: int, requests: int, seed: int, result_path: Path
         f"{overall_queue['ratio_p95']:.1f}x the raw SQL p95 ({overall_queue['raw_sql_p95_ms']:.1f} ms), "
         f"at most {overall_queue['queries_max']} queries/request"
     )
+    duplicates = _duplicates(reports=generated.reports, seed=seed)
+    summary += (
+        f"; duplicate candidates p95 {duplicates['p95_ms']:.1f} ms, "
+        f"recall@10 {duplicates['recall']:.0%} on {duplicates['near_duplicates']} near-duplicates"
+    )
     result = {
         "label": label,
         "database": _database_description(),
@@ -151,8 +157,22 @@ def run(*, label: str, reports: int, requests: int, seed: int, result_path: Path
         "summary": summary,
         "samples": [asdict(sample) for sample in samples],
         "queue": queue,
+        "duplicates": duplicates,
     }
     result_path.write_text(json.dumps(result, indent=1))
+
+
+def _duplicates(*, reports: int, seed: int) -> dict[str, Any]:
+    """Top-10 duplicate candidates for generated near-duplicates: latency and recall (bench/duplicates.py)."""
+    count = max(10, min(150, reports // 20))
+    print(f"\nFiling {count} near-duplicates of random reports (reworded, reordered, product name translated)…")
+    figures = recall(make_near_duplicates(count, seed=seed))
+    by_variant = ", ".join(f"{variant} {share:.0%}" for variant, share in figures["recall_by_variant"].items())
+    print(
+        f"duplicate candidates (top 10): p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms; "
+        f"recall {figures['recall']:.0%} ({by_variant})"
+    )
+    return figures
 
 
 def _table(samples: list[Sample]) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from vulndesk.intake.models import Report
 from vulndesk.intake.schemas import ReportOut
 from vulndesk.intake.selectors import get_report_for_user
 from vulndesk.triage.clocks import Clock, report_clocks
+from vulndesk.triage.duplicates import find_duplicate_candidates
 from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView
 from vulndesk.triage.schemas import (
     AssignmentIn,
@@ -31,6 +32,8 @@ from vulndesk.triage.schemas import (
     CaseReportsIn,
     CaseTransitionIn,
     ClockOut,
+    DuplicateCandidateOut,
+    DuplicateOfIn,
     DutyPeriodIn,
     DutyPeriodOut,
     QueueItemOut,
@@ -61,6 +64,7 @@ from vulndesk.triage.services import (
     bulk_transition_reports,
     create_case,
     delete_queue_view,
+    mark_duplicate,
     save_queue_view,
     transition_case,
     transition_report,
@@ -331,3 +335,51 @@ def post_duty_period(request: HttpRequest, payload: DutyPeriodIn) -> DutyPeriod:
     if analyst is None:  # pragma: no cover - analyst_id is required by the schema
         raise RuleViolation("Name the analyst.", field="analyst_id")
     return add_duty_period(analyst, starts_on=payload.starts_on, ends_on=payload.ends_on, actor=user, note=payload.note)
+
+
+# --- Duplicates -----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/reports/{report_id}/duplicates",
+    response=list[DuplicateCandidateOut],
+    summary="Earlier reports this one may duplicate, with a score and the reasons",
+    openapi_extra=problem_responses(401, 404),
+)
+def list_duplicate_candidates(request: HttpRequest, report_id: int, limit: int = 10) -> list[DuplicateCandidateOut]:
+    """Top candidates, open and closed (spam left out). Staff who triage only: others get 404."""
+    report = get_report_for_user(caller(request), report_id, need=Permission.REPORT_TRIAGE)
+    return [
+        DuplicateCandidateOut.of(candidate) for candidate in find_duplicate_candidates(report, limit=min(limit, 50))
+    ]
+
+
+@router.post(
+    "/reports/{report_id}/duplicate-of",
+    response=ReportOut,
+    summary="Close a report as a duplicate of another, in one action",
+    openapi_extra=problem_responses(401, 403, 404, 409, 422),
+)
+def post_duplicate_of(request: HttpRequest, report_id: int, payload: DuplicateOfIn) -> ReportOut:
+    """The researcher is told; the credit goes to the first valid report unless `credit_to_id` says otherwise.
+
+    422 when the original is the report itself, is itself a duplicate (the message names its root),
+    or is spam; 409 when the report cannot move to duplicate from its state or moved meanwhile.
+    """
+    user = caller(request)
+    report = get_report_for_user(user, report_id)
+    require(user, Permission.REPORT_TRIAGE, report)
+    original = referenced("original_id", get_report_for_user, user, payload.original_id)
+    credit_to = (
+        referenced("credit_to_id", get_report_for_user, user, payload.credit_to_id) if payload.credit_to_id else None
+    )
+    report = mark_duplicate(
+        report,
+        original,
+        actor=user,
+        reason=payload.reason,
+        expected_state=payload.expected_state,
+        credit_to=credit_to,
+        credit_note=payload.credit_note,
+    )
+    return ReportOut.of(report)

@@ -296,3 +296,16 @@ class SlaSweep(models.Model):
 
     def __str__(self) -> str:
         return f"SLA snapshots up to report {self.last_report_id}"
+
+
+class DuplicateCredit(models.Model):
+    """Who gets the credit when a report is closed as a duplicate: the first valid report, unless an analyst says otherwise."""
+
+    duplicate = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="duplicate_credit")
+    credited = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True, help_text="Why the credit goes where it does, when not to the first report.")
+    decided_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_id} credited to {self.credited_id}"

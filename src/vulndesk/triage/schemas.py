@@ -11,6 +11,7 @@ from vulndesk.core.taxonomy import Severity
 from vulndesk.intake.models import Report
 from vulndesk.intake.schemas import ReportOut, ReportState
 from vulndesk.triage.clocks import Clock, case_clocks
+from vulndesk.triage.duplicates import Candidate
 from vulndesk.triage.models import Case, ReportSla, SlaStatusValue
 from vulndesk.triage.selectors import QueueFilters
 
@@ -262,3 +263,41 @@ class DutyPeriodOut(Schema):
     starts_on: dt.date
     ends_on: dt.date
     note: str
+
+
+# --- Duplicates -----------------------------------------------------------------------------------
+
+
+class DuplicateCandidateOut(Schema):
+    id: int
+    reference: str
+    title: str
+    state: str
+    product: str | None = Field(description="Catalog product slug.")
+    created_at: dt.datetime
+    score: float = Field(description="0 to 1; internal, never shown to researchers.")
+    reasons: list[str] = Field(description="Why it looks similar, e.g. 'same product (Mail Server)'.")
+
+    @classmethod
+    def of(cls, candidate: Candidate) -> "DuplicateCandidateOut":
+        report = candidate.report
+        return cls(
+            id=report.pk,
+            reference=report.reference,
+            title=report.title,
+            state=report.state,
+            product=report.product.slug if report.product else None,
+            created_at=report.created_at,
+            score=candidate.score,
+            reasons=candidate.reasons,
+        )
+
+
+class DuplicateOfIn(Schema):
+    original_id: int = Field(description="The report this one duplicates; it must not itself be a duplicate.")
+    reason: str = Field("", description="Recorded and shown in history; defaults to 'Same finding as VD-R…'.")
+    expected_state: ReportState | None = Field(None, description="The state you saw; 409 if someone moved it since.")
+    credit_to_id: int | None = Field(
+        None, description="Default: whichever of the two came first. The other one needs a credit_note."
+    )
+    credit_note: str = ""

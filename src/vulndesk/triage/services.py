@@ -17,7 +17,14 @@ from vulndesk.core.services import change_state, enter_initial_state, record_eve
 from vulndesk.intake.models import Report
 from vulndesk.messaging.notifications import notify_assignment
 from vulndesk.messaging.services import announce_report_status
-from vulndesk.triage.models import Case, CaseReport, DutyPeriod, RoundRobinCursor, SavedQueueView
+from vulndesk.triage.models import (
+    Case,
+    CaseReport,
+    DuplicateCredit,
+    DutyPeriod,
+    RoundRobinCursor,
+    SavedQueueView,
+)
 from vulndesk.triage.selectors import on_duty_triagers
 from vulndesk.triage.sla import refresh_report_slas
 
@@ -326,3 +333,54 @@ def add_duty_period(analyst: User, *, starts_on: dt.date, ends_on: dt.date, acto
     period = DutyPeriod.objects.create(analyst=analyst, starts_on=starts_on, ends_on=ends_on, note=note.strip())
     record_event(period, tag="duty:added", actor=actor, changes={"analyst": (None, analyst.pk)})
     return period
+
+
+# --- Duplicates -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_duplicate(
+    report: Report,
+    original: Report,
+    *,
+    actor: User,
+    reason: str = "",
+    expected_state: str | None = None,
+    credit_to: Report | None = None,
+    credit_note: str = "",
+) -> Report:
+    """Close `report` as a duplicate of `original` in one action, and record who gets the credit.
+
+    The researcher is told through the usual status change. Credit goes to whichever of the two
+    reports came first, unless `credit_to` names the other one with a `credit_note` saying why.
+    """
+    first = min((original, report), key=lambda candidate: (candidate.created_at, candidate.pk))
+    credited = credit_to or first
+    if credited.pk not in {original.pk, report.pk}:
+        raise RuleViolation(
+            f"Credit goes to {original.reference} or {report.reference}, not {credited.reference}.", field="credit_to"
+        )
+    if credited.pk != first.pk and not credit_note.strip():
+        raise RuleViolation(
+            f"{first.reference} came first and gets the credit; say why it should go to {credited.reference}.",
+            field="credit_note",
+        )
+    report = transition_report(
+        report,
+        Report.State.DUPLICATE,
+        actor=actor,
+        reason=reason.strip() or f"Same finding as {original.reference}.",
+        duplicate_of=original,
+        expected_state=expected_state,
+    )
+    DuplicateCredit.objects.update_or_create(
+        duplicate=report, defaults={"credited": credited, "decided_by": actor, "note": credit_note.strip()}
+    )
+    record_event(
+        report,
+        tag="report:duplicate_credit",
+        actor=actor,
+        changes={"credited": (None, credited.pk)},
+        rationale=credit_note.strip(),
+    )
+    return report

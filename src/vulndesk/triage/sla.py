@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Value
+from django.db.models import Max, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -150,17 +150,26 @@ def refresh_missing_report_slas() -> int:
     reports = list(Report.objects.filter(pk__gt=last).select_related("product").order_by("pk")[:_BATCH])
     if reports:
         refresh_report_slas(reports)
-        newest = reports[-1].pk
-        # Greatest: two requests sweeping at once must not move the mark backwards.
-        if not SlaSweep.objects.filter(pk=1).update(last_report_id=Greatest("last_report_id", Value(newest))):
-            SlaSweep.objects.get_or_create(pk=1, defaults={"last_report_id": newest})
+        _advance_sweep(reports[-1].pk)
     return len(reports)
 
 
 def refresh_open_report_slas() -> None:
-    """Re-compute every open report's snapshot: picks up calendar and target changes."""
+    """Re-compute every open report's snapshot: picks up calendar and target changes.
+
+    Also moves the sweep mark past every report that exists now: closed reports need no
+    snapshot (the queue counts them as stopped), so the queue's own sweep starts from here.
+    """
+    newest = Report.objects.aggregate(newest=Max("pk"))["newest"] or 0
     open_reports = list(
         Report.objects.exclude(state__in=Report.CLOSED_STATES | {Report.State.FIXED}).values_list("pk", flat=True)
     )
     for ids in _batches(open_reports):
         refresh_report_slas(list(Report.objects.filter(pk__in=ids).select_related("product")))
+    _advance_sweep(newest)
+
+
+def _advance_sweep(newest: int) -> None:
+    # Greatest: two sweeps at once must not move the mark backwards.
+    if not SlaSweep.objects.filter(pk=1).update(last_report_id=Greatest("last_report_id", Value(newest))):
+        SlaSweep.objects.get_or_create(pk=1, defaults={"last_report_id": newest})

@@ -1,0 +1,197 @@
+"""Duplicate candidates (score and reasons), marking a duplicate in one action, credit, and who may see scores."""
+
+from collections.abc import Callable
+
+import pytest
+from django.core import mail
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
+
+from vulndesk.accounts.models import User
+from vulndesk.core.errors import RuleViolation
+from vulndesk.core.tests.api_client import ApiClient, problem_fields
+from vulndesk.core.tests.factories import ProductFactory, ReportFactory
+from vulndesk.intake.models import Attachment, Report
+from vulndesk.triage.duplicates import endpoints, find_duplicate_candidates, words
+from vulndesk.triage.models import DuplicateCredit
+from vulndesk.triage.services import mark_duplicate
+
+Api = Callable[[User | None], ApiClient]
+
+
+def _attach(report: Report, sha256: str) -> None:
+    Attachment.objects.create(
+        report=report, file=f"attachments/{sha256[:2]}/x", original_name="poc.png", kind="png",
+        media_type="image/png", size=10, sha256=sha256,
+    )  # fmt: skip
+
+
+def test_endpoints_are_urls_paths_and_file_names() -> None:
+    found = endpoints("See https://mail.example.com/owa/auth/logon.aspx?x=1 and /api/v2/export, then upload.php.")
+
+    assert found == {"mail.example.com/owa/auth/logon.aspx", "/api/v2/export", "upload.php"}
+
+
+def test_words_fold_simple_suffixes_and_drop_stop_words() -> None:
+    assert words("The overflows were injected") == words("overflow injection") == {"overflow", "inject"}
+
+
+def test_candidates_are_scored_with_reasons(db: None) -> None:
+    product = ProductFactory.create(name="Mail Server")
+    original = ReportFactory.create(
+        product=product, cwe="CWE-79", title="Stored XSS in the signature editor",
+        description="Script saved in /owa/signature/edit runs for every reader.",
+    )  # fmt: skip
+    unrelated = ReportFactory.create(product=product, title="Crash in IMAP IDLE", description="Null pointer.")
+    report = ReportFactory.create(
+        product=product, cwe="CWE-79", title="Persistent XSS through the signature editor",
+        description="A script stored via /owa/signature/edit executes for each reader.",
+    )  # fmt: skip
+
+    candidates = find_duplicate_candidates(report)
+
+    assert candidates[0].report == original
+    assert candidates[0].score > 0.6
+    reasons = " | ".join(candidates[0].reasons)
+    assert "same product (Mail Server)" in reasons
+    assert "same CWE-79" in reasons
+    assert "/owa/signature/edit" in reasons
+    assert "close text" in reasons
+    assert all(candidate.score < candidates[0].score for candidate in candidates if candidate.report == unrelated)
+
+
+def test_an_identical_attachment_is_a_strong_reason(db: None) -> None:
+    original = ReportFactory.create(title="Crash", description="See the file.", product=ProductFactory.create())
+    report = ReportFactory.create(title="Different words", description="Entirely.", product=ProductFactory.create())
+    _attach(original, "ab" * 32)
+    _attach(report, "ab" * 32)
+
+    (candidate,) = [c for c in find_duplicate_candidates(report) if c.report == original]
+
+    assert candidate.score >= 0.5
+    assert any("identical attachment" in reason for reason in candidate.reasons)
+
+
+def test_spam_and_the_report_itself_are_never_candidates(db: None) -> None:
+    product = ProductFactory.create()
+    spam = ReportFactory.create(product=product, state=Report.State.SPAM, title="XSS in search")
+    report = ReportFactory.create(product=product, title="XSS in search")
+
+    found = {candidate.report for candidate in find_duplicate_candidates(report)}
+
+    assert spam not in found
+    assert report not in found
+
+
+# --- Marking a duplicate --------------------------------------------------------------------------
+
+
+def test_mark_duplicate_links_tells_the_researcher_and_credits_the_first(
+    analyst: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    original = ReportFactory.create(state=Report.State.CONFIRMED)
+    report = ReportFactory.create(state=Report.State.TRIAGING)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_duplicate(report, original, actor=analyst)
+
+    report.refresh_from_db()
+    assert (report.state, report.duplicate_of) == (Report.State.DUPLICATE, original)
+    assert DuplicateCredit.objects.get(duplicate=report).credited == original
+    assert [message.to for message in mail.outbox] == [[report.researcher.email]]
+    assert "duplicate of an earlier report" in mail.outbox[0].body
+
+
+def test_credit_to_the_later_report_needs_a_note(analyst: User) -> None:
+    original = ReportFactory.create()
+    report = ReportFactory.create(state=Report.State.TRIAGING)
+
+    with pytest.raises(RuleViolation) as raised:
+        mark_duplicate(report, original, actor=analyst, credit_to=report)
+    mark_duplicate(report, original, actor=analyst, credit_to=report, credit_note="Theirs had the working exploit")
+
+    assert raised.value.field == "credit_note"
+    assert DuplicateCredit.objects.get(duplicate=report).credited == report
+
+
+def test_credit_cannot_go_to_a_third_report(analyst: User) -> None:
+    original, report, other = (
+        ReportFactory.create(),
+        ReportFactory.create(state=Report.State.TRIAGING),
+        ReportFactory.create(),
+    )
+
+    with pytest.raises(RuleViolation, match="Credit goes to"):
+        mark_duplicate(report, original, actor=analyst, credit_to=other, credit_note="x")
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+def test_api_lists_candidates_with_score_and_reasons(api: Api, analyst: User) -> None:
+    product = ProductFactory.create(slug="mail-server")
+    original = ReportFactory.create(
+        product=product, title="SSRF in the webhook tester", description="Calls /hooks/test."
+    )
+    report = ReportFactory.create(
+        product=product, title="Server-side request forgery in webhook tester", description="/hooks/test"
+    )
+
+    response = api(analyst).get(f"/reports/{report.pk}/duplicates")
+
+    assert response.status_code == 200
+    first = response.json()[0]
+    assert (first["id"], first["product"]) == (original.pk, "mail-server")
+    assert 0 < first["score"] <= 1
+    assert first["reasons"]
+
+
+@pytest.mark.parametrize("who", ["researcher", "outsider", "engineer"])
+def test_similarity_scores_are_never_shown_outside_triage(
+    api: Api, request: pytest.FixtureRequest, researcher: User, who: str
+) -> None:
+    report = ReportFactory.create(researcher=researcher)
+
+    response = api(request.getfixturevalue(who)).get(f"/reports/{report.pk}/duplicates")
+
+    assert response.status_code == 404
+
+
+def test_api_duplicate_of_in_one_action(api: Api, analyst: User) -> None:
+    original = ReportFactory.create()
+    report = ReportFactory.create(state=Report.State.TRIAGING)
+
+    response = api(analyst).post(f"/reports/{report.pk}/duplicate-of", {"original_id": original.pk})
+
+    assert response.status_code == 200
+    assert (response.json()["state"], response.json()["duplicate_of_id"]) == ("duplicate", original.pk)
+
+
+def test_api_duplicate_of_itself_or_of_a_duplicate_is_422(api: Api, analyst: User) -> None:
+    root = ReportFactory.create()
+    middle = ReportFactory.create(state=Report.State.DUPLICATE, duplicate_of=root)
+    report = ReportFactory.create(state=Report.State.TRIAGING)
+
+    itself = api(analyst).post(f"/reports/{report.pk}/duplicate-of", {"original_id": report.pk})
+    chain = api(analyst).post(f"/reports/{report.pk}/duplicate-of", {"original_id": middle.pk})
+
+    assert (itself.status_code, problem_fields(itself)) == (422, ["duplicate_of"])
+    assert chain.status_code == 422
+    assert root.reference in chain.json()["detail"]
+    report.refresh_from_db()
+    assert report.state == Report.State.TRIAGING
+
+
+def test_api_duplicate_of_a_hidden_or_missing_report_is_422(api: Api, analyst: User) -> None:
+    report = ReportFactory.create(state=Report.State.TRIAGING)
+
+    response = api(analyst).post(f"/reports/{report.pk}/duplicate-of", {"original_id": 999999})
+
+    assert (response.status_code, problem_fields(response)) == (422, ["original_id"])
+
+
+def test_researcher_cannot_mark_duplicates(api: Api, researcher: User) -> None:
+    report = ReportFactory.create(researcher=researcher, state=Report.State.TRIAGING)
+
+    response = api(researcher).post(f"/reports/{report.pk}/duplicate-of", {"original_id": ReportFactory.create().pk})
+
+    assert response.status_code == 403
