@@ -22,6 +22,9 @@ class Role(models.TextChoices):
     RELEASE_MANAGER = "release_manager", "Release manager"
     COORDINATOR = "coordinator", "Coordinator"
     ADMIN = "admin", "Administrator"
+    # Someone at an outside organization invited to a case (another vendor, a CERT): sees only that
+    # case's shared part, through messaging's partner selectors; no role-wide permission at all.
+    PARTNER = "partner", "Partner"
 
 
 STAFF_ROLES = frozenset({Role.ANALYST, Role.ENGINEER, Role.RELEASE_MANAGER, Role.COORDINATOR, Role.ADMIN})
@@ -80,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.ADMIN: frozenset(Permission) - {P.REPORT_SUBMIT},
+    Role.PARTNER: frozenset(),
 }
 
 
