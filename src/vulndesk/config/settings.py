@@ -172,6 +172,9 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
+# Triage: after this many days in Needs info without the researcher's answer, closing is proposed.
+TRIAGE_NEEDS_INFO_CLOSE_AFTER_DAYS = env_int("VULNDESK_NEEDS_INFO_CLOSE_AFTER_DAYS", default=30, minimum=1)
+
 # Intake: what researchers are promised, and how much one client may send.
 INTAKE_RESPONSE_TARGET_HOURS = env_int("VULNDESK_RESPONSE_TARGET_HOURS", default=72, minimum=1)
 INTAKE_SUBMISSIONS_PER_HOUR_PER_ACCOUNT = env_int("VULNDESK_SUBMISSIONS_PER_HOUR_PER_ACCOUNT", default=20, minimum=1)
