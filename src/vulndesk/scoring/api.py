@@ -22,6 +22,7 @@ from vulndesk.scoring.models import (
 )
 from vulndesk.scoring.priority import RESPONSE
 from vulndesk.scoring.schemas import (
+    AffectedCustomersIn,
     ComponentCveIn,
     CvssIn,
     CvssOut,
@@ -70,6 +71,7 @@ from vulndesk.scoring.services import (
     propose_product_severity,
     record_ssvc_decision,
     score_vector,
+    set_affected_customers,
     severity_conditions,
     update_vulnerability,
 )
@@ -499,3 +501,17 @@ def post_threat_import(
     except ThreatFileError as error:
         raise RuleViolation(f"{error}. Nothing was imported.", field="file") from None
     return Status(201, record)
+
+
+@router.put(
+    "/vulnerabilities/{vulnerability_id}/affected-customers",
+    response=PriorityOut,
+    summary="Record how many customers are affected (null: unknown); 10,000 or more raises the priority",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def put_affected_customers(request: HttpRequest, vulnerability_id: int, payload: AffectedCustomersIn) -> dict[str, Any]:
+    user = caller(request)
+    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
+    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    updated = set_affected_customers(vulnerability, payload.affected_customers, actor=user, rationale=payload.rationale)
+    return _priority_out(updated)

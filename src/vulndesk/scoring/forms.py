@@ -100,3 +100,10 @@ class ThreatImportForm(forms.Form):
         label="File type",
     )
     file = forms.FileField(help_text="The whole file is checked first; one bad line and nothing is imported.")
+
+
+class AffectedCustomersForm(forms.Form):
+    affected_customers = forms.IntegerField(
+        min_value=0, required=False, help_text="Customers running an affected version; empty when unknown."
+    )
+    rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -43,6 +43,9 @@ class Vulnerability(TimestampedModel):
     priority_override = models.PositiveSmallIntegerField(null=True, blank=True)
     priority_override_rationale = models.TextField(blank=True)
     priority_updated_at = models.DateTimeField(null=True, blank=True)
+    affected_customers = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Customers running an affected version, when known; raises the priority."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

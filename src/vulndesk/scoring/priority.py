@@ -9,8 +9,8 @@ Low → P4); evidence of attack moves it up, and only evidence moves it up:
   evidence): one level down;
 - Exploitation More Likely in an internet-facing service the vendor runs: one level up
   (a Critical RCE there is P0);
-- publicly disclosed, or an EPSS probability of at least 10% (roughly the top 5% of CVEs):
-  one level up, but not beyond P1 on their own.
+- publicly disclosed, an EPSS probability of at least 10% (roughly the top 5% of CVEs), or
+  at least 10,000 affected customers: one level up each, but not beyond P1 on their own.
 
 Each priority maps to the response it asks for and a fix due time, in line with the triage
 SLA defaults (Critical/Important/Moderate/Low fixes due in 30/60/90/180 days), with P0 due in 7.
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from vulndesk.core.taxonomy import ImpactType, Severity
 
 EPSS_HIGH = 0.1
+MANY_CUSTOMERS = 10_000
 BASE_LEVEL = {Severity.CRITICAL: 1, Severity.IMPORTANT: 2, Severity.MODERATE: 3, Severity.LOW: 4}
 # Priority → (what it asks for, fix due in days).
 RESPONSE: dict[int, tuple[str, int]] = {
@@ -51,6 +52,7 @@ class PriorityInputs:
     kev_date_added: dt.date | None = None
     epss: float | None = None
     is_internet_facing: bool | None = None  # None: exposure unknown (no product rated yet)
+    affected_customers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,13 +82,9 @@ def _impact_short(impact_type: str) -> str:
     return "RCE" if impact_type == ImpactType.REMOTE_CODE_EXECUTION else ImpactType(impact_type).label
 
 
-def compute_priority(inputs: PriorityInputs) -> Priority:
-    severity = Severity(inputs.severity)
-    level = BASE_LEVEL[severity]
-    reasons = [f"{severity.label} {_impact_short(inputs.impact_type)}"]
-    exploitabilities = {inputs.latest_release, inputs.older_releases}
-    is_exploited = inputs.is_exploited or "detected" in exploitabilities or inputs.kev_date_added is not None
-
+def _reasons(inputs: PriorityInputs, exploitabilities: set[str]) -> list[str]:
+    """What the explanation says, in reading order, before the raising evidence is added."""
+    reasons = [f"{Severity(inputs.severity).label} {_impact_short(inputs.impact_type)}"]
     if inputs.latest_release in EXPLOITABILITY_LABELS:
         reasons.append(EXPLOITABILITY_LABELS[inputs.latest_release])
     elif "detected" in exploitabilities:
@@ -95,17 +93,33 @@ def compute_priority(inputs: PriorityInputs) -> Priority:
         reasons.append(f"in CISA KEV since {inputs.kev_date_added.isoformat()}")
     if inputs.is_internet_facing is not None:
         reasons.append("internet-facing service" if inputs.is_internet_facing else "installed software")
+    return reasons
+
+
+def compute_priority(inputs: PriorityInputs) -> Priority:
+    severity = Severity(inputs.severity)
+    level = BASE_LEVEL[severity]
+    exploitabilities = {inputs.latest_release, inputs.older_releases}
+    reasons = _reasons(inputs, exploitabilities)
+    is_exploited = inputs.is_exploited or "detected" in exploitabilities or inputs.kev_date_added is not None
 
     if is_exploited:
         level = 0 if severity in (Severity.CRITICAL, Severity.IMPORTANT) else min(level, 1)
     if "more_likely" in exploitabilities and inputs.is_internet_facing:
         level = max(0, level - 1)
-    if inputs.is_publicly_disclosed:
-        reasons.append("publicly disclosed")
-        level = min(level, max(1, level - 1))
-    if inputs.epss is not None and inputs.epss >= EPSS_HIGH:
-        reasons.append(f"EPSS {inputs.epss:.0%}")
-        level = min(level, max(1, level - 1))
+    # Weaker signals: each raises one level, never past P1 on its own.
+    weaker = [
+        (inputs.is_publicly_disclosed, "publicly disclosed"),
+        (inputs.epss is not None and inputs.epss >= EPSS_HIGH, f"EPSS {inputs.epss or 0:.0%}"),
+        (
+            inputs.affected_customers is not None and inputs.affected_customers >= MANY_CUSTOMERS,
+            f"{inputs.affected_customers or 0:,} customers affected",
+        ),
+    ]
+    for is_present, reason in weaker:
+        if is_present:
+            reasons.append(reason)
+            level = min(level, max(1, level - 1))
     if inputs.ssvc_outcome:
         reasons.append(f"SSVC {inputs.ssvc_outcome}")
         if inputs.ssvc_outcome == "immediate":

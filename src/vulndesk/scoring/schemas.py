@@ -73,6 +73,7 @@ class VulnerabilityOut(Schema):
     priority: int | None = Field(description="0 (P0, most urgent) to 4; null until computed.")
     priority_explanation: str
     priority_override: int | None = Field(description="Set by hand with a rationale; null when computed.")
+    affected_customers: int | None = Field(description="Customers running an affected version, when known.")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -269,3 +270,8 @@ class ThreatImportOut(Schema):
     data_date: dt.date | None
     imported_at: dt.datetime
     seconds: float
+
+
+class AffectedCustomersIn(Schema):
+    affected_customers: int | None = Field(ge=0, description="Customers running an affected version; null: unknown.")
+    rationale: str = ""

@@ -587,10 +587,12 @@ def _priority_inputs(vulnerability_ids: list[int]) -> dict[int, PriorityInputs]:
     by_vulnerability = _batch_filter(vulnerability_ids, "vulnerability_id")
     vulnerabilities = [
         row
-        for row in Vulnerability.objects.filter(in_batch).values_list("pk", "severity", "impact_type", "cve_id")
+        for row in Vulnerability.objects.filter(in_batch).values_list(
+            "pk", "severity", "impact_type", "cve_id", "affected_customers"
+        )
         if row[0] in wanted
     ]
-    cves: dict[int, set[str]] = {pk: {cve} if cve else set() for pk, _severity, _impact, cve in vulnerabilities}
+    cves: dict[int, set[str]] = {row[0]: {row[3]} if row[3] else set() for row in vulnerabilities}
     components = ComponentCve.objects.filter(by_vulnerability)
     for vulnerability_id, cve in components.values_list("vulnerability_id", "cve_id"):
         if vulnerability_id in cves:
@@ -623,7 +625,7 @@ def _priority_inputs(vulnerability_ids: list[int]) -> dict[int, PriorityInputs]:
         kinds.setdefault(vulnerability_id, set()).add(kind)
 
     inputs = {}
-    for pk, severity, impact_type, _cve in vulnerabilities:
+    for pk, severity, impact_type, _cve, customers in vulnerabilities:
         latest, older, is_disclosed, is_exploited = exploitability.get(pk, ("", "", False, False))
         kev_dates = [kev[cve] for cve in cves[pk] if cve in kev]
         epss_values = [epss[cve] for cve in cves[pk] if cve in epss]
@@ -638,6 +640,7 @@ def _priority_inputs(vulnerability_ids: list[int]) -> dict[int, PriorityInputs]:
             kev_date_added=min(kev_dates) if kev_dates else None,
             epss=max(epss_values) if epss_values else None,
             is_internet_facing=(ProductSeverity.Kind.ONLINE_SERVICE in kinds[pk]) if pk in kinds else None,
+            affected_customers=customers,
         )
     return inputs
 
@@ -803,3 +806,28 @@ def set_preliminary_report_priorities() -> int:
     for level, pks in by_level.items():
         Report.objects.filter(pk__in=pks, priority__isnull=True).update(priority=level)
     return sum(len(pks) for pks in by_level.values())
+
+
+@transaction.atomic
+def set_affected_customers(
+    vulnerability: Vulnerability, count: int | None, *, actor: User, rationale: str = ""
+) -> Vulnerability:
+    """Record how many customers run an affected version (None: unknown); the priority follows."""
+    if count is not None and count < 0:
+        raise RuleViolation("The number of customers cannot be negative.", field="affected_customers")
+    vulnerability = Vulnerability.objects.select_for_update().get(pk=vulnerability.pk)
+    before = vulnerability.affected_customers
+    if before == count:
+        return vulnerability
+    vulnerability.affected_customers = count
+    vulnerability.save(update_fields=["affected_customers", "updated_at"])
+    record_event(
+        vulnerability,
+        tag="vulnerability:customers_changed",
+        actor=actor,
+        changes={"affected_customers": (before, count)},
+        rationale=rationale,
+    )
+    recompute_priorities([vulnerability.pk], actor=actor, reason="Affected customers")
+    vulnerability.refresh_from_db()
+    return vulnerability

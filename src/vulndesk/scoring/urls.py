@@ -23,6 +23,11 @@ urlpatterns: list[URLPattern] = [
         views.vulnerability_component,
         name="vulnerability_component",
     ),
+    path(
+        "vulnerabilities/<int:vulnerability_id>/customers/",
+        views.vulnerability_customers,
+        name="vulnerability_customers",
+    ),
     path("scoring/cvss/", views.cvss_calculator, name="cvss_calculator"),
     path("scoring/threat-data/", views.threat_data, name="threat_data"),
 ]

@@ -19,6 +19,7 @@ from vulndesk.core.permissions import Permission, can
 from vulndesk.core.portal import paginate, signed_in_user
 from vulndesk.scoring.calculator import Calculator, calculator_for, calculator_from_form
 from vulndesk.scoring.forms import (
+    AffectedCustomersForm,
     ComponentCveForm,
     ExploitabilityForm,
     PriorityOverrideForm,
@@ -50,6 +51,7 @@ from vulndesk.scoring.services import (
     override_priority,
     priority_of,
     record_ssvc_decision,
+    set_affected_customers,
     severity_conditions,
     update_vulnerability,
 )
@@ -96,6 +98,9 @@ def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int =
         ),
         "ssvc_form": SsvcForm(prefix="ssvc"),
         "override_form": PriorityOverrideForm(prefix="priority"),
+        "customers_form": AffectedCustomersForm(
+            prefix="customers", initial={"affected_customers": vulnerability.affected_customers}
+        ),
         "component_form": ComponentCveForm(prefix="component"),
         "product_severities": list_product_severities_of(vulnerability),
         "exploitability": current_exploitability,
@@ -228,6 +233,20 @@ def vulnerability_priority(request: HttpRequest, vulnerability_id: int) -> HttpR
     level = int(form.cleaned_data["priority"]) if form.cleaned_data["priority"] else None
     override_priority(vulnerability, level, actor=user, rationale=form.cleaned_data["rationale"])
     messages.success(request, "Priority set by hand." if level is not None else "Priority computed again.")
+    return redirect("vulnerability_detail", vulnerability.pk)
+
+
+@login_required
+@require_POST
+def vulnerability_customers(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
+    user, vulnerability = _for_change(request, vulnerability_id)
+    form = AffectedCustomersForm(request.POST, prefix="customers")
+    if not form.is_valid():
+        return _detail(request, vulnerability, customers_form=form, status=400)
+    set_affected_customers(
+        vulnerability, form.cleaned_data["affected_customers"], actor=user, rationale=form.cleaned_data["rationale"]
+    )
+    messages.success(request, "Affected customers recorded.")
     return redirect("vulnerability_detail", vulnerability.pk)
 
 

@@ -361,3 +361,29 @@ def test_a_case_priority_replaces_the_preliminary_one(analyst: User) -> None:
 
     report.refresh_from_db()
     assert report.priority == 4
+
+
+def test_many_affected_customers_raise_the_priority(api: Api, analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create(severity="moderate", impact_type="info")
+
+    body = (
+        api(analyst)
+        .put(
+            f"/vulnerabilities/{vulnerability.pk}/affected-customers",
+            {"affected_customers": 25000, "rationale": "Telemetry"},
+        )
+        .json()
+    )
+
+    assert body["label"] == "P2"
+    assert "25,000 customers affected" in body["reasons"]
+    assert AuditEvent.objects.filter(tag="vulnerability:customers_changed").exists()
+
+
+def test_negative_customers_is_422(api: Api, analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create()
+
+    response = api(analyst).put(f"/vulnerabilities/{vulnerability.pk}/affected-customers", {"affected_customers": -1})
+
+    assert response.status_code == 422
+    assert problem_fields(response) == ["affected_customers"]

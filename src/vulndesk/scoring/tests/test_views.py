@@ -295,3 +295,25 @@ def test_engineer_sees_imports_but_may_not_upload(engineer: User) -> None:
     assert page.status_code == 200
     assert "Import a file" not in page.content.decode()
     assert upload.status_code == 403
+
+
+def test_affected_customers_form(analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create(severity="moderate", impact_type="info")
+
+    response = _client(analyst).post(
+        f"/vulnerabilities/{vulnerability.pk}/customers/", {"customers-affected_customers": "12000"}
+    )
+
+    assert response.status_code == 302
+    vulnerability.refresh_from_db()
+    assert (vulnerability.affected_customers, vulnerability.priority) == (12000, 2)
+
+
+def test_negative_customers_are_refused_at_the_form(analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create()
+
+    response = _client(analyst).post(
+        f"/vulnerabilities/{vulnerability.pk}/customers/", {"customers-affected_customers": "-5"}
+    )
+
+    assert response.status_code == 400
