@@ -13,13 +13,14 @@ from ninja import Query, Router
 from vulndesk.accounts.models import User
 from vulndesk.core.api import caller, paginate, problem_response, problem_responses, referenced, require
 from vulndesk.core.errors import RuleViolation
+from vulndesk.core.models import AuditEvent
 from vulndesk.core.permissions import Permission
 from vulndesk.intake.models import Report
 from vulndesk.intake.schemas import ReportOut
 from vulndesk.intake.selectors import get_report_for_user
 from vulndesk.triage.clocks import Clock, report_clocks
 from vulndesk.triage.duplicates import find_duplicate_candidates
-from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView
+from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView, Validation
 from vulndesk.triage.schemas import (
     AssignmentIn,
     BulkAssignmentIn,
@@ -42,29 +43,40 @@ from vulndesk.triage.schemas import (
     ReportTransitionIn,
     SavedQueueViewIn,
     SavedQueueViewOut,
+    ServicingIn,
+    SharedValidationOut,
+    TimelineEntryOut,
+    ValidationIn,
+    ValidationOut,
 )
 from vulndesk.triage.selectors import (
     can_see_queue,
+    case_timeline,
     get_case_for_user,
     get_saved_view_for_user,
     list_cases_for_user,
     list_duty_periods_for_user,
     list_queue_for_user,
     list_saved_views_for_user,
+    list_validations_for_report,
+    list_validations_shared_with_user,
     queue_state_counts,
     triagers,
 )
 from vulndesk.triage.services import (
     AssignStrategy,
     BulkActionFailed,
+    ValidationInput,
     add_duty_period,
     add_report_to_case,
     assign_report,
     bulk_assign_reports,
     bulk_transition_reports,
     create_case,
+    decide_servicing,
     delete_queue_view,
     mark_duplicate,
+    record_validation,
     save_queue_view,
     transition_case,
     transition_report,
@@ -383,3 +395,82 @@ def post_duplicate_of(request: HttpRequest, report_id: int, payload: DuplicateOf
         credit_note=payload.credit_note,
     )
     return ReportOut.of(report)
+
+
+# --- Validation -------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/reports/{report_id}/validations",
+    response=list[ValidationOut],
+    summary="A report's reproduction attempts",
+    openapi_extra=problem_responses(401, 404),
+)
+def list_validations(request: HttpRequest, report_id: int) -> QuerySet[Validation]:
+    report = get_report_for_user(caller(request), report_id, need=Permission.REPORT_TRIAGE)
+    return list_validations_for_report(report)
+
+
+@router.post(
+    "/reports/{report_id}/validations",
+    response={201: ValidationOut},
+    summary="Record a reproduction attempt",
+    openapi_extra=problem_responses(401, 404, 422),
+)
+def post_validation(request: HttpRequest, report_id: int, payload: ValidationIn) -> Validation:
+    """`team_ids` asks engineering teams to confirm: their members see this record (GET /shared-validations)."""
+    user = caller(request)
+    report = get_report_for_user(user, report_id, need=Permission.REPORT_TRIAGE)
+    data = ValidationInput(
+        environment=payload.environment,
+        version_tried=payload.version_tried,
+        result=payload.result,
+        steps=payload.steps,
+        minutes_spent=payload.minutes_spent,
+        evidence_ids=tuple(payload.evidence_ids),
+        team_ids=tuple(payload.team_ids),
+    )
+    return record_validation(report, data, actor=user)
+
+
+@router.get(
+    "/shared-validations",
+    response=list[SharedValidationOut],
+    summary="Validations shared with my teams for confirmation",
+)
+def list_shared_validations(request: HttpRequest) -> QuerySet[Validation]:
+    """Only what was shared with a team you belong to; never the researcher or the report's text."""
+    return list_validations_shared_with_user(caller(request))
+
+
+# --- Cases: servicing decision and timeline ------------------------------------------------------
+
+
+@router.post(
+    "/cases/{case_id}/servicing",
+    response=CaseDetailOut,
+    summary="Record the servicing decision of a case",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_case_servicing(request: HttpRequest, case_id: int, payload: ServicingIn) -> Case:
+    """Does it cross a security boundary, and does its severity meet the bar for a security update?"""
+    user = caller(request)
+    case = get_case_for_user(user, case_id)
+    require(user, Permission.CASE_MANAGE, case)
+    return decide_servicing(
+        case,
+        crosses_security_boundary=payload.crosses_security_boundary,
+        meets_servicing_bar=payload.meets_servicing_bar,
+        rationale=payload.rationale,
+        actor=user,
+    )
+
+
+@router.get(
+    "/cases/{case_id}/timeline",
+    response=list[TimelineEntryOut],
+    summary="Everything that happened to a case and its reports",
+    openapi_extra=problem_responses(401, 404),
+)
+def get_case_timeline(request: HttpRequest, case_id: int) -> QuerySet[AuditEvent]:
+    return case_timeline(get_case_for_user(caller(request), case_id))

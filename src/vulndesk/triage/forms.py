@@ -64,6 +64,7 @@ class QueueFilterForm(forms.Form):
         label="Attachments",
         choices=[("", "With or without files"), ("yes", "Has attachments"), ("no", "No attachments")],
     )
+    close_proposed = forms.BooleanField(required=False, label="Silent in Needs info (close?)")
     sort = forms.ChoiceField(required=False, choices=QUEUE_SORTS, label="Sort")
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -98,6 +99,7 @@ class QueueFilterForm(forms.Form):
             older_than_days=data.get("older_than_days"),
             is_low_signal=yes_no.get(data.get("low_signal") or ""),
             has_attachments=yes_no.get(data.get("attachments") or ""),
+            is_close_proposed=bool(data.get("close_proposed")),
             q=data.get("q") or None,
         )
 

@@ -309,3 +309,37 @@ class DuplicateCredit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.duplicate_id} credited to {self.credited_id}"
+
+
+# --- Validation -------------------------------------------------------------------------------------
+
+
+class Validation(TimestampedModel):
+    """One attempt to reproduce a report: where, on what, how, with what result, and how long it took."""
+
+    class Result(models.TextChoices):
+        REPRODUCED = "reproduced", "Reproduced"
+        PARTIALLY = "partially", "Partially reproduced"
+        NOT_REPRODUCED = "not_reproduced", "Not reproduced"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="validations")
+    analyst = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="validations")
+    environment = models.CharField(max_length=300, help_text="e.g. Windows Server 2022, default configuration.")
+    version_tried = models.CharField(
+        max_length=120, help_text="Product version or build tried, e.g. 2.1.4 (build 881)."
+    )
+    steps = models.TextField(blank=True, help_text="What was done, when it differs from the researcher's steps.")
+    result = models.CharField(max_length=16, choices=Result.choices)
+    minutes_spent = models.PositiveIntegerField(default=0)
+    evidence = models.ManyToManyField(
+        "intake.Attachment", blank=True, related_name="+", help_text="The report's attachments that show the result."
+    )
+    shared_with = models.ManyToManyField(
+        Team, blank=True, related_name="shared_validations", help_text="Engineering teams asked to confirm it."
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.get_result_display()} on {self.version_tried}"

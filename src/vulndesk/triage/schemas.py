@@ -1,7 +1,7 @@
 """API shapes of triage: report transitions and cases."""
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
@@ -12,7 +12,7 @@ from vulndesk.intake.models import Report
 from vulndesk.intake.schemas import ReportOut, ReportState
 from vulndesk.triage.clocks import Clock, case_clocks
 from vulndesk.triage.duplicates import Candidate
-from vulndesk.triage.models import Case, ReportSla, SlaStatusValue
+from vulndesk.triage.models import Case, ReportSla, SlaStatusValue, Validation
 from vulndesk.triage.selectors import QueueFilters
 
 # Inline, like ReportState: every model calls its enum `State`, and OpenAPI components are keyed by name.
@@ -138,6 +138,9 @@ class QueueQuery(PageParams):
     sla: SlaStatus | None = Field(None, description="Status of the report's most pressing running clock.")
     low_signal: bool | None = Field(None, description="true: only low-signal reports; false: none of them.")
     has_attachments: bool | None = None
+    close_proposed: bool = Field(
+        False, description="Only reports silent in Needs info past VULNDESK_NEEDS_INFO_CLOSE_AFTER_DAYS (default 30)."
+    )
     q: str | None = Field(
         None,
         max_length=200,
@@ -163,6 +166,7 @@ class QueueQuery(PageParams):
             sla=self.sla,
             is_low_signal=self.low_signal,
             has_attachments=self.has_attachments,
+            is_close_proposed=self.close_proposed,
             q=self.q,
         )
 
@@ -301,3 +305,80 @@ class DuplicateOfIn(Schema):
         None, description="Default: whichever of the two came first. The other one needs a credit_note."
     )
     credit_note: str = ""
+
+
+# --- Validation -------------------------------------------------------------------------------------
+
+ValidationResult = Literal["reproduced", "partially", "not_reproduced"]
+
+
+class ValidationIn(Schema):
+    environment: str = Field(max_length=300, description="e.g. 'Windows Server 2022, default install'.")
+    version_tried: str = Field(max_length=120, description="Product version or build tried.")
+    result: ValidationResult
+    steps: str = ""
+    minutes_spent: int = Field(0, ge=0, le=100_000)
+    evidence_ids: list[int] = Field(default_factory=list, description="Attachments of this report that show it.")
+    team_ids: list[int] = Field(default_factory=list, description="Engineering teams asked to confirm.")
+
+
+class ValidationOut(Schema):
+    id: int
+    analyst_id: int
+    environment: str
+    version_tried: str
+    result: ValidationResult
+    steps: str
+    minutes_spent: int
+    evidence_ids: list[int]
+    shared_with: list[str] = Field(description="Slugs of the teams asked to confirm.")
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_evidence_ids(validation: Validation) -> list[int]:
+        return [attachment.pk for attachment in validation.evidence.all()]
+
+    @staticmethod
+    def resolve_shared_with(validation: Validation) -> list[str]:
+        return [team.slug for team in validation.shared_with.all()]
+
+
+class SharedValidationOut(Schema):
+    """What an engineering team sees of a validation shared with it: no researcher, no report text."""
+
+    id: int
+    report_reference: str
+    report_title: str
+    product: str | None
+    environment: str
+    version_tried: str
+    result: ValidationResult
+    steps: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_report_reference(validation: Validation) -> str:
+        return validation.report.reference
+
+    @staticmethod
+    def resolve_report_title(validation: Validation) -> str:
+        return validation.report.title
+
+    @staticmethod
+    def resolve_product(validation: Validation) -> str | None:
+        return validation.report.product.slug if validation.report.product else None
+
+
+class ServicingIn(Schema):
+    crosses_security_boundary: bool
+    meets_servicing_bar: bool = Field(description="Severe enough for a security update (else a future version).")
+    rationale: str = Field(description="Recorded; what the researcher is told if it is not serviced.")
+
+
+class TimelineEntryOut(Schema):
+    at: dt.datetime = Field(alias="created_at")
+    tag: str = Field(description="e.g. report:confirmed, case:report_added, case:servicing_decided.")
+    target: str = Field(alias="target_repr")
+    actor_id: int | None
+    changes: dict[str, Any]
+    rationale: str

@@ -5,17 +5,20 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy
 from django.http import Http404
 from django.utils import timezone
 
 from vulndesk.accounts.models import User
+from vulndesk.core.models import AuditEvent, StateInterval
 from vulndesk.core.permissions import ROLE_PERMISSIONS, Permission, can, is_staff_role
 from vulndesk.intake.models import Attachment, Report
-from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView
+from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView, Validation
 
 
 def list_cases_for_user(user: User, *, state: str | None = None) -> QuerySet[Case]:
@@ -60,6 +63,7 @@ class QueueFilters:
     sla: str | None = None  # SlaFilter
     is_low_signal: bool | None = None
     has_attachments: bool | None = None
+    is_close_proposed: bool = False  # waiting on the researcher longer than TRIAGE_NEEDS_INFO_CLOSE_AFTER_DAYS
     q: str | None = None
 
 
@@ -111,6 +115,8 @@ def _filter_queue(reports: QuerySet[Report], f: QueueFilters, *, user: User, now
     if f.has_attachments is not None:
         with_files = Exists(Attachment.objects.filter(report=OuterRef("pk")))
         reports = reports.filter(with_files if f.has_attachments else ~with_files)
+    if f.is_close_proposed:
+        reports = reports.filter(pk__in=close_proposals(now))
     if f.assignee:
         reports = reports.filter(_assignee_condition(f.assignee, user))
     if f.sla:
@@ -196,3 +202,43 @@ def list_duty_periods_for_user(user: User, *, on: dt.date | None = None) -> Quer
     if on is not None:
         periods = periods.filter(starts_on__lte=on, ends_on__gte=on)
     return periods
+
+
+def list_validations_for_report(report: Report) -> QuerySet[Validation]:
+    """A report's reproduction attempts; fetch the report with report:triage first."""
+    return (
+        Validation.objects.filter(report=report).select_related("analyst").prefetch_related("evidence", "shared_with")
+    )
+
+
+def list_validations_shared_with_user(user: User) -> QuerySet[Validation]:
+    """Validations shared with a team `user` belongs to: what an engineering team was asked to confirm."""
+    return (
+        Validation.objects.filter(shared_with__members=user)
+        .distinct()
+        .select_related("report", "report__product")
+        .order_by("-created_at", "-id")
+    )
+
+
+def close_proposals(now: dt.datetime | None = None) -> QuerySet[Report]:
+    """Reports waiting on the researcher (Needs info) for longer than the configured silence: closing is proposed.
+
+    Each carries `waiting_since`, when it entered Needs info.
+    """
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.TRIAGE_NEEDS_INFO_CLOSE_AFTER_DAYS)
+    stays = StateInterval.objects.filter(
+        target_type=ContentType.objects.get_for_model(Report), state=Report.State.NEEDS_INFO, exited_at__isnull=True
+    )
+    waiting_since = stays.filter(target_id=OuterRef("pk")).values("entered_at")[:1]
+    return Report.objects.filter(
+        state=Report.State.NEEDS_INFO, pk__in=stays.filter(entered_at__lte=cutoff).values("target_id")
+    ).annotate(waiting_since=Subquery(waiting_since))
+
+
+def case_timeline(case: Case) -> QuerySet[AuditEvent]:
+    """Everything that happened to a case and to its reports, oldest first."""
+    report_ids = [str(pk) for pk in case.case_reports.values_list("report_id", flat=True)]
+    case_events = Q(target_type=ContentType.objects.get_for_model(Case), target_id=str(case.pk))
+    report_events = Q(target_type=ContentType.objects.get_for_model(Report), target_id__in=report_ids)
+    return AuditEvent.objects.filter(case_events | report_events).select_related("actor").order_by("created_at", "id")

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
@@ -11,10 +12,11 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from vulndesk.accounts.models import User
+from vulndesk.catalog.models import Team
 from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
 from vulndesk.core.permissions import Permission, can
 from vulndesk.core.services import change_state, enter_initial_state, record_event
-from vulndesk.intake.models import Report
+from vulndesk.intake.models import Attachment, Report
 from vulndesk.messaging.notifications import notify_assignment
 from vulndesk.messaging.services import announce_report_status
 from vulndesk.triage.models import (
@@ -24,6 +26,7 @@ from vulndesk.triage.models import (
     DutyPeriod,
     RoundRobinCursor,
     SavedQueueView,
+    Validation,
 )
 from vulndesk.triage.selectors import on_duty_triagers
 from vulndesk.triage.sla import refresh_report_slas
@@ -384,3 +387,98 @@ def mark_duplicate(
         rationale=credit_note.strip(),
     )
     return report
+
+
+# --- Validation -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValidationInput:
+    environment: str
+    version_tried: str
+    result: str
+    steps: str = ""
+    minutes_spent: int = 0
+    evidence_ids: tuple[int, ...] = ()
+    team_ids: tuple[int, ...] = ()
+
+
+@transaction.atomic
+def record_validation(report: Report, data: ValidationInput, *, actor: User) -> Validation:
+    """Record one reproduction attempt; evidence must be the report's own attachments."""
+    _require_triage(actor, report)
+    if not data.environment.strip():
+        raise RuleViolation("Say where you tried it, e.g. 'Windows Server 2022, default install'.", field="environment")
+    if not data.version_tried.strip():
+        raise RuleViolation("Say which version or build you tried.", field="version_tried")
+    if data.result not in Validation.Result.values:
+        raise RuleViolation(f"Result is one of: {', '.join(Validation.Result.values)}.", field="result")
+    evidence = list(Attachment.objects.filter(report=report, pk__in=data.evidence_ids))
+    if len(evidence) != len(set(data.evidence_ids)):
+        raise RuleViolation("Evidence must be attachments of this report.", field="evidence_ids")
+    teams = list(Team.objects.filter(pk__in=data.team_ids))
+    if len(teams) != len(set(data.team_ids)):
+        raise RuleViolation("Unknown team.", field="team_ids")
+    validation = Validation.objects.create(
+        report=report,
+        analyst=actor,
+        environment=data.environment.strip(),
+        version_tried=data.version_tried.strip(),
+        steps=data.steps.strip(),
+        result=data.result,
+        minutes_spent=data.minutes_spent,
+    )
+    validation.evidence.set(evidence)
+    validation.shared_with.set(teams)
+    record_event(report, tag="report:validated", actor=actor, changes={"validation": (None, validation.pk)},
+                 rationale=f"{validation.get_result_display()} on {validation.version_tried}")  # fmt: skip
+    return validation
+
+
+@transaction.atomic
+def share_validation(validation: Validation, teams: Sequence[Team], *, actor: User) -> Validation:
+    """Ask engineering teams to confirm: they see this record and the report's title, nothing else."""
+    _require_triage(actor, validation.report)
+    validation.shared_with.add(*teams)
+    record_event(
+        validation.report,
+        tag="report:validation_shared",
+        actor=actor,
+        changes={"teams": (None, ",".join(team.slug for team in teams))},
+    )
+    return validation
+
+
+# --- Cases: the servicing decision ----------------------------------------------------------------
+
+
+@transaction.atomic
+def decide_servicing(
+    case: Case, *, crosses_security_boundary: bool, meets_servicing_bar: bool, rationale: str, actor: User
+) -> Case:
+    """Record whether the case is serviced by a security update or fixed in a future version, and why.
+
+    Both must be true for a security update; otherwise the rationale is what the researcher's
+    Won't fix tells them.
+    """
+    if not can(actor, Permission.CASE_MANAGE, case):
+        raise PermissionDenied(f"Your role does not allow this ({Permission.CASE_MANAGE}).")
+    if not rationale.strip():
+        raise RuleViolation("Explain the decision; it is recorded and used for Won't fix.", field="rationale")
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    before = (locked.crosses_security_boundary, locked.meets_servicing_bar)
+    locked.crosses_security_boundary = crosses_security_boundary
+    locked.meets_servicing_bar = meets_servicing_bar
+    locked.servicing_rationale = rationale.strip()
+    locked.save(update_fields=["crosses_security_boundary", "meets_servicing_bar", "servicing_rationale", "updated_at"])
+    record_event(
+        locked,
+        tag="case:servicing_decided",
+        actor=actor,
+        changes={
+            "crosses_security_boundary": (before[0], crosses_security_boundary),
+            "meets_servicing_bar": (before[1], meets_servicing_bar),
+        },
+        rationale=rationale.strip(),
+    )
+    return locked

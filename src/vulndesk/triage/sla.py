@@ -21,8 +21,10 @@ from vulndesk.core.permissions import Role
 from vulndesk.intake.models import Report
 from vulndesk.triage.clocks import Clock, ClockStatus, case_clocks, headline, report_clocks
 from vulndesk.triage.models import Case, ReportSla, SlaSweep, SlaWarning
+from vulndesk.triage.selectors import close_proposals
 
 _WARN = {ClockStatus.AT_RISK, ClockStatus.BREACHED}
+CLOSE_PROPOSAL = "needs_info_silence"
 _BATCH = 500
 
 
@@ -72,6 +74,10 @@ def warn_before_breaches(*, now: dt.datetime | None = None) -> list[Warned]:
             warned += _warn(
                 "report", report.pk, report.reference, report.title, clocks=clocks[report.pk], recipients=recipients
             )
+    for report in close_proposals(now).select_related("assignee"):
+        team = team if team is not None else _triage_team()
+        recipients = [report.assignee.email] if report.assignee else team
+        warned += _propose_closing(report, recipients, now=now)
     open_cases = list(
         Case.objects.filter(state__in=[Case.State.OPEN, Case.State.REMEDIATING]).values_list("pk", flat=True)
     )
@@ -173,3 +179,30 @@ def _advance_sweep(newest: int) -> None:
     # Greatest: two sweeps at once must not move the mark backwards.
     if not SlaSweep.objects.filter(pk=1).update(last_report_id=Greatest("last_report_id", Value(newest))):
         SlaSweep.objects.get_or_create(pk=1, defaults={"last_report_id": newest})
+
+
+def _propose_closing(report: Report, recipients: list[str], *, now: dt.datetime) -> list[Warned]:
+    """Once per stay in Needs info: the researcher has been silent long enough to consider closing."""
+    days = settings.TRIAGE_NEEDS_INFO_CLOSE_AFTER_DAYS
+    try:
+        with transaction.atomic():
+            SlaWarning.objects.create(
+                content_type="report",
+                object_id=report.pk,
+                clock=CLOSE_PROPOSAL,
+                due_at=report.waiting_since,  # type: ignore[attr-defined]  # annotated; a later stay is proposed again
+                recipients=recipients,
+            )
+    except IntegrityError:
+        return []
+    send_mail(
+        subject=f"[{report.reference}] No answer for {days} days: close it?",
+        message=(
+            f"{report.reference} ({report.title}) has waited more than {days} days for the researcher's answer.\n"
+            f"Consider closing it (e.g. as not reproducible), or ask again.\n\n"
+            f"{settings.BASE_URL}/reports/{report.pk}/\n"
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return [Warned("report", report.pk, report.reference, CLOSE_PROPOSAL, "close_proposed", now, recipients)]
