@@ -9,9 +9,10 @@ from vulndesk.core.api import caller, paginate, problem_responses, referenced, r
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission
 from vulndesk.intake.selectors import get_report_for_user
-from vulndesk.messaging.models import Message, ResponseTemplate
+from vulndesk.messaging.models import Message, PartnerOrganization, ResponseTemplate
 from vulndesk.messaging.notifications import list_notifications_for_user, mark_read, unread_count
-from vulndesk.messaging.permissions import Thread
+from vulndesk.messaging.partners import log_partner_view
+from vulndesk.messaging.permissions import Thread, partner_on_case
 from vulndesk.messaging.rendering import render_markdown
 from vulndesk.messaging.responses import active_templates, render_template
 from vulndesk.messaging.schemas import (
@@ -38,23 +39,26 @@ from vulndesk.messaging.services import edit_message, post_message
 
 router = Router(tags=["messages"])
 
-PARTNER_NOT_YET = "Partner channels are not available yet: no partner organization can be invited to a case."
-
 
 def _post(request: HttpRequest, thread: Thread, payload: MessageIn) -> MessageOut:
     user = caller(request)
-    if payload.channel == "partner":
-        raise RuleViolation(PARTNER_NOT_YET, field="channel")
     reply_to = referenced("reply_to", get_message_for_user, user, payload.reply_to) if payload.reply_to else None
-    message = post_message(thread, channel=payload.channel, body=payload.body, actor=user, reply_to=reply_to)
+    organization = PartnerOrganization.objects.filter(pk=payload.organization).first() if payload.organization else None
+    if payload.organization and organization is None:
+        raise RuleViolation("No such partner organization.", field="organization")
+    message = post_message(
+        thread, channel=payload.channel, body=payload.body, actor=user, reply_to=reply_to, organization=organization
+    )
     return MessageOut.of(message, user)
 
 
 def _list(request: HttpRequest, thread: Thread, query: MessageQuery) -> dict[str, Any]:
     user = caller(request)
-    if query.channel == "partner":
-        raise RuleViolation(PARTNER_NOT_YET, field="channel")
-    messages = list_messages_for_user(user, thread, channel=query.channel)
+    organization = PartnerOrganization.objects.filter(pk=query.organization).first() if query.organization else None
+    messages = list_messages_for_user(user, thread, channel=query.channel, organization=organization)
+    case_partner = partner_on_case(user, thread.case) if thread.case is not None else None
+    if case_partner is not None:
+        log_partner_view(case_partner, actor=user, what=f"messages, page {query.page} (API)")
     return paginate(messages, query, lambda message: MessageOut.of(message, user))
 
 

@@ -4,11 +4,12 @@ from typing import Any
 
 from django import forms
 
-from vulndesk.messaging.models import Channel, OutboundMail
+from vulndesk.messaging.models import Channel, OutboundMail, PartnerOrganization, PartnerStatus
 
 CHANNEL_LABELS = {
     Channel.INTERNAL: "Internal note (staff only, never shown to the researcher)",
     Channel.RESEARCHER: "To the researcher (shown in their thread)",
+    Channel.PARTNER: "To a partner organization (only that organization sees it)",
 }
 
 
@@ -21,10 +22,28 @@ class MessageForm(forms.Form):
     )
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, channels: frozenset[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        channels: frozenset[str],
+        organizations: list[PartnerOrganization] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         # Internal first and preselected for staff: a slip then stays inside the team.
-        ordered = [channel for channel in (Channel.INTERNAL, Channel.RESEARCHER) if channel in channels]
+        ordered = [
+            channel for channel in (Channel.INTERNAL, Channel.RESEARCHER, Channel.PARTNER) if channel in channels
+        ]
+        if organizations:
+            # Staff choose which partner's channel; a partner writes only in their own.
+            self.fields["organization"] = forms.ChoiceField(
+                required=False,
+                label="Partner organization",
+                help_text="Only for messages to a partner.",
+                choices=[("", "—"), *[(str(o.pk), o.name) for o in organizations]],
+            )
+        elif Channel.PARTNER in ordered and len(ordered) > 1:
+            ordered.remove(Channel.PARTNER)  # staff, but no partner is invited yet
         field = self.fields["channel"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(channel.value, CHANNEL_LABELS[channel]) for channel in ordered]
@@ -84,3 +103,33 @@ class ResponseTemplateEditForm(forms.Form):
     key = forms.SlugField(max_length=50, help_text="A short name for links and the API, e.g. needs-info.")
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), help_text="Markdown with {variables}.")
     is_active = forms.BooleanField(required=False, label="Offer it to staff writing to researchers")
+
+
+class PartnerInviteForm(forms.Form):
+    organization_name = forms.CharField(
+        label="Organization", max_length=200, help_text="An existing partner's name, or a new one."
+    )
+    kind = forms.ChoiceField(choices=PartnerOrganization.Kind.choices)
+    contact_email = forms.EmailField(
+        required=False, label="Contact address", help_text="Optional: also receives the invitation and reminders."
+    )
+    member_emails = forms.CharField(
+        required=False,
+        label="Members to give access",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Email addresses, one per line; each gets a partner account limited to the cases their organization is invited to.",
+    )
+    shared_summary = forms.CharField(
+        label="What they may know",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Markdown. This, the case's vulnerabilities (title and CVE) and their own channel are all they see.",
+    )
+
+
+class PartnerStatusForm(forms.Form):
+    vulnerability = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(choices=PartnerStatus.Status.choices)
+    justification = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Required for not affected."
+    )
+    tracking_id = forms.CharField(required=False, max_length=100, label="Your tracking id")

@@ -17,6 +17,8 @@ class Channel(models.TextChoices):
     RESEARCHER = "researcher", "Researcher thread"
     # PSIRT staff only. Never shown to, mailed to or counted for anyone outside.
     INTERNAL = "internal", "Internal notes"
+    # One per invited organization on a case: its members and the PSIRT, nobody else.
+    PARTNER = "partner", "Partner channel"
 
 
 class Message(models.Model):
@@ -37,6 +39,9 @@ class Message(models.Model):
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies", help_text="Same thread only."
     )
+    partner_organization = models.ForeignKey(
+        "PartnerOrganization", null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
@@ -46,6 +51,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["report", "channel", "created_at"], name="message_report_thread_idx"),
             models.Index(fields=["case", "channel", "created_at"], name="message_case_thread_idx"),
+            models.Index(fields=["case", "partner_organization", "created_at"], name="message_partner_channel_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -57,6 +63,14 @@ class Message(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(channel="researcher") | models.Q(report__isnull=False),
                 name="message_researcher_thread_on_report",
+            ),
+            # A partner channel is one organization's, on one case; no other message names one.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(channel="partner") & models.Q(case__isnull=False, partner_organization__isnull=False)
+                )
+                | (~models.Q(channel="partner") & models.Q(partner_organization__isnull=True)),
+                name="message_partner_channel_on_case",
             ),
         ]
 
@@ -271,3 +285,94 @@ class AutomaticMessage(models.Model):
 
     def __str__(self) -> str:
         return f"on {self.state}: {self.template.key} ({'on' if self.is_enabled else 'off'})"
+
+
+class PartnerOrganization(models.Model):
+    """An outside organization that coordinates with the PSIRT: another vendor, a cloud provider, a CERT."""
+
+    class Kind(models.TextChoices):
+        VENDOR = "vendor", "Vendor"
+        CLOUD = "cloud", "Cloud provider"
+        CERT = "cert", "National CERT / CSIRT"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.VENDOR)
+    contact_email = models.EmailField(blank=True, help_text="Where invitations and reminders go besides the members.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerMember(models.Model):
+    """A partner-role account and the organization it belongs to (one each)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_membership")
+    organization = models.ForeignKey(PartnerOrganization, on_delete=models.CASCADE, related_name="members")
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.organization}"
+
+
+class CasePartner(models.Model):
+    """An organization invited to one case: what is shared with it, and whether it answered."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="partners")
+    organization = models.ForeignKey(PartnerOrganization, on_delete=models.PROTECT, related_name="cases")
+    shared_summary = models.TextField(
+        help_text="What the partner may know of the case (Markdown); nothing else is shown."
+    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField(auto_now_add=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    removed_at = models.DateTimeField(null=True, blank=True, help_text="Access ended; history is kept.")
+
+    class Meta:
+        ordering = ["organization__name"]
+        constraints = [models.UniqueConstraint(fields=["case", "organization"], name="case_partner_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.organization} on VD-C{self.case_id}"
+
+    @property
+    def has_responded(self) -> bool:
+        return self.first_response_at is not None
+
+
+class PartnerStatus(models.Model):
+    """One partner's position on one vulnerability of the case (VEX-like), with their own tracking id."""
+
+    class Status(models.TextChoices):
+        UNDER_INVESTIGATION = "under_investigation", "Under investigation"
+        AFFECTED = "affected", "Affected"
+        NOT_AFFECTED = "not_affected", "Not affected"
+
+    case_partner = models.ForeignKey(CasePartner, on_delete=models.CASCADE, related_name="statuses")
+    vulnerability = models.ForeignKey(
+        "scoring.Vulnerability", on_delete=models.CASCADE, related_name="partner_statuses"
+    )
+    status = models.CharField(max_length=24, choices=Status.choices)
+    justification = models.TextField(
+        blank=True, help_text="Required for not affected: why the product is not affected."
+    )
+    tracking_id = models.CharField(max_length=100, blank=True, help_text="The partner's own reference.")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case_partner", "vulnerability"], name="partner_status_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(status="not_affected") | ~models.Q(justification=""),
+                name="partner_status_not_affected_justified",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_partner.organization}: {self.status}"

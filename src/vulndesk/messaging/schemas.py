@@ -16,12 +16,14 @@ ChannelName = Literal["researcher", "internal", "partner"]
 
 class MessageQuery(PageParams):
     channel: ChannelName | None = Field(None, description="Only this channel; omit for every channel you may read.")
+    organization: int | None = Field(None, description="Staff: only this partner organization's channel.")
 
 
 class MessageIn(Schema):
     channel: ChannelName = Field(description="researcher (reports only), internal (staff only) or partner.")
     body: str = Field(description="Markdown. Raw HTML is shown as text; links get rel=nofollow.")
     reply_to: int | None = Field(None, description="Id of a message in the same thread and channel.")
+    organization: int | None = Field(None, description="Staff writing in a partner channel: the organization's id.")
 
 
 class MessageEditIn(Schema):
@@ -32,6 +34,7 @@ class MessageOut(Schema):
     id: int
     thread: str = Field(description="VD-R… or VD-C…: the report or case the message is on.")
     channel: str
+    organization: str | None = Field(description="The partner organization whose channel this is.")
     kind: Literal["post", "event"]
     author: str = Field(description="Who wrote it; the organization's name for vulndesk's own events.")
     author_is_staff: bool
@@ -49,6 +52,7 @@ class MessageOut(Schema):
             id=message.pk,
             thread=message.thread_reference,
             channel=message.channel,
+            organization=message.partner_organization.name if message.partner_organization else None,
             kind=message.kind,  # type: ignore[arg-type]
             author=str(author) if author else settings.ORGANIZATION_NAME,
             author_is_staff=author is None or is_staff_role(author),

@@ -5,10 +5,27 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from vulndesk.accounts.models import User
+from vulndesk.core.permissions import Role, role_of
 from vulndesk.intake.selectors import get_report_for_user
-from vulndesk.messaging.models import Channel, MailAddress, Message, MessageRevision, OutboundMail, QuarantinedMail
-from vulndesk.messaging.permissions import Thread, readable_channels, sees_outbox, sees_report_internals
-from vulndesk.triage.models import CaseReport
+from vulndesk.messaging.models import (
+    CasePartner,
+    Channel,
+    MailAddress,
+    Message,
+    MessageRevision,
+    OutboundMail,
+    PartnerOrganization,
+    QuarantinedMail,
+)
+from vulndesk.messaging.permissions import (
+    Thread,
+    partner_on_case,
+    partner_organization_of,
+    readable_channels,
+    sees_outbox,
+    sees_report_internals,
+)
+from vulndesk.triage.models import Case, CaseReport
 from vulndesk.triage.selectors import get_case_for_user
 
 
@@ -18,22 +35,33 @@ def get_report_thread_for_user(user: User, report_id: int) -> Thread:
 
 
 def get_case_thread_for_user(user: User, case_id: int) -> Thread:
-    """The case's thread if `user` may see the case, else Http404."""
+    """The case's thread if `user` may see the case (staff) or was invited to it (partner), else Http404."""
+    if role_of(user) == Role.PARTNER:
+        case = Case.objects.filter(pk=case_id).first()
+        if case is None or partner_on_case(user, case) is None:
+            raise Http404("No such case.")
+        return Thread(case=case)
     return Thread(case=get_case_for_user(user, case_id))
 
 
 def _thread_filter(user: User, thread: Thread, channels: frozenset[str]) -> Q:
     if thread.report is not None:
         return Q(report=thread.report, channel__in=channels)
-    # A case's thread is its own notes plus, for those who read reports, its reports' threads.
-    own = Q(case=thread.case, channel__in=channels & {Channel.INTERNAL})
+    if role_of(user) == Role.PARTNER:
+        # Only their own organization's channel; `channels` can hold nothing else for a partner.
+        return Q(case=thread.case, channel=Channel.PARTNER, partner_organization=partner_organization_of(user))
+    # A case's thread is its own notes and partner channels plus, for those who read reports,
+    # its reports' threads.
+    own = Q(case=thread.case, channel__in=channels & {Channel.INTERNAL, Channel.PARTNER})
     if not sees_report_internals(user):
         return own
     report_ids = CaseReport.objects.filter(case=thread.case).values("report_id")
     return own | Q(report__in=report_ids, channel__in=channels)
 
 
-def list_messages_for_user(user: User, thread: Thread, *, channel: str | None = None) -> QuerySet[Message]:
+def list_messages_for_user(
+    user: User, thread: Thread, *, channel: str | None = None, organization: PartnerOrganization | None = None
+) -> QuerySet[Message]:
     """The messages of `thread` that `user` may read, oldest first.
 
     Asking for a channel the caller may not read is refused (PermissionDenied) rather than
@@ -48,9 +76,11 @@ def list_messages_for_user(user: User, thread: Thread, *, channel: str | None = 
         if channel not in channels:
             raise PermissionDenied(f"You cannot read the {Channel(channel).label.lower()} of {thread.reference}.")
         channels = frozenset({channel})
+    messages = Message.objects.filter(_thread_filter(user, thread, channels))
+    if organization is not None:
+        messages = messages.filter(channel=Channel.PARTNER, partner_organization=organization)
     return (
-        Message.objects.filter(_thread_filter(user, thread, channels))
-        .select_related("author", "reply_to__author")
+        messages.select_related("author", "reply_to__author", "partner_organization")
         .prefetch_related(Prefetch("mentions", queryset=User.objects.only("id", "email", "display_name")))
         .order_by("created_at", "id")
     )
@@ -63,6 +93,9 @@ def get_message_for_user(user: User, message_id: int) -> Message:
         raise Http404("No such message.")
     thread = Thread(report=message.report) if message.report_id else Thread(case=message.case)
     if message.channel not in readable_channels(user, thread):
+        raise Http404("No such message.")
+    organization = partner_organization_of(user)
+    if organization is not None and message.partner_organization_id != organization.pk:
         raise Http404("No such message.")
     return message
 
@@ -101,3 +134,33 @@ def list_quarantined_mail_for_user(user: User) -> QuerySet[QuarantinedMail]:
     if not sees_outbox(user):
         raise PermissionDenied("Held mail is for the security team members who read reports.")
     return QuarantinedMail.objects.filter(resolved_at__isnull=True).select_related("report")
+
+
+def list_partner_cases_for_user(user: User) -> QuerySet[CasePartner]:
+    """A partner's open invitations, newest first; nothing for anyone else."""
+    organization = partner_organization_of(user)
+    if organization is None:
+        return CasePartner.objects.none()
+    return (
+        CasePartner.objects.filter(organization=organization, removed_at__isnull=True)
+        .select_related("case")
+        .order_by("-invited_at")
+    )
+
+
+def get_case_partner_for_user(user: User, case_id: int) -> CasePartner:
+    """The partner's invitation to the case, else Http404 (the case's existence is confidential)."""
+    case_partner = list_partner_cases_for_user(user).filter(case_id=case_id).first()
+    if case_partner is None:
+        raise Http404("No such case.")
+    return case_partner
+
+
+def list_case_partners_for_user(user: User, case: Case) -> QuerySet[CasePartner]:
+    """Staff view of who is invited to `case` (the case came through get_case_for_user)."""
+    return (
+        CasePartner.objects.filter(case=case)
+        .select_related("organization")
+        .prefetch_related("statuses__vulnerability", "organization__members__user")
+        .order_by("removed_at", "organization__name")
+    )

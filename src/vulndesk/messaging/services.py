@@ -12,11 +12,19 @@ from vulndesk.core.models import StateInterval
 from vulndesk.core.permissions import STAFF_ROLES
 from vulndesk.core.services import record_event
 from vulndesk.intake.models import Report
-from vulndesk.messaging.models import Channel, MailPreference, Message, MessageRevision
+from vulndesk.messaging.models import (
+    CasePartner,
+    Channel,
+    MailPreference,
+    Message,
+    MessageRevision,
+    PartnerOrganization,
+)
 from vulndesk.messaging.notifications import notify_about_message
 from vulndesk.messaging.openpgp import OpenPgpError, inspect_public_key
 from vulndesk.messaging.outbox import mail_researcher
-from vulndesk.messaging.permissions import Thread, readable_channels, writable_channels
+from vulndesk.messaging.partners import notify_partner_of_message
+from vulndesk.messaging.permissions import Thread, partner_organization_of, readable_channels, writable_channels
 from vulndesk.messaging.rendering import mentioned_handles, render_markdown
 from vulndesk.messaging.responses import automatic_message_for
 
@@ -86,8 +94,33 @@ def _resolve_mentions(body: str, thread: Thread) -> list[User]:
     return mentioned
 
 
+def _partner_for_post(thread: Thread, actor: User, organization: PartnerOrganization | None) -> CasePartner:
+    """The invitation a partner-channel message belongs to: the actor's own, or the one staff named."""
+    if thread.case is None:
+        raise RuleViolation("Partner channels are on cases; write on the case.", field="channel")
+    own = partner_organization_of(actor)
+    if own is not None:
+        organization = own
+    elif organization is None:
+        raise RuleViolation("Name the partner organization this message is for.", field="organization")
+    case_partner = CasePartner.objects.filter(
+        case=thread.case, organization=organization, removed_at__isnull=True
+    ).first()
+    if case_partner is None:
+        raise RuleViolation(f"{organization} is not invited to {thread.reference}.", field="organization")
+    return case_partner
+
+
 @transaction.atomic
-def post_message(thread: Thread, *, channel: str, body: str, actor: User, reply_to: Message | None = None) -> Message:
+def post_message(
+    thread: Thread,
+    *,
+    channel: str,
+    body: str,
+    actor: User,
+    reply_to: Message | None = None,
+    organization: PartnerOrganization | None = None,
+) -> Message:
     """Post `body` (Markdown) in `channel` of `thread` as `actor`.
 
     Raises PermissionDenied when the actor may not write there, RuleViolation for bad input or
@@ -102,12 +135,16 @@ def post_message(thread: Thread, *, channel: str, body: str, actor: User, reply_
             f"Researcher threads belong to reports; write on the report (reports of {thread.reference}: {references}).",
             field="channel",
         )
+    if thread.report is not None and channel == Channel.PARTNER:
+        raise RuleViolation("Partner channels are on cases; write on the report's case.", field="channel")
     if channel not in writable_channels(actor, thread):
         raise PermissionDenied(f"You cannot write in the {Channel(channel).label.lower()} of {thread.reference}.")
     body = _clean_body(body)
     thread = _surviving_thread(thread, channel, actor)
+    case_partner = _partner_for_post(thread, actor, organization) if channel == Channel.PARTNER else None
     if reply_to is not None and (
-        reply_to.channel != channel
+        reply_to.partner_organization_id != (case_partner.organization_id if case_partner else None)
+        or reply_to.channel != channel
         or reply_to.report_id != (thread.report.pk if thread.report else None)
         or reply_to.case_id != (thread.case.pk if thread.case else None)
     ):
@@ -121,11 +158,18 @@ def post_message(thread: Thread, *, channel: str, body: str, actor: User, reply_
         body=body,
         body_html=render_markdown(body),
         reply_to=reply_to,
+        partner_organization=case_partner.organization if case_partner else None,
     )
     mentioned = _resolve_mentions(body, thread) if channel == Channel.INTERNAL else []
     message.mentions.set(mentioned)
     record_event(message, tag="message:posted", actor=actor, changes={"channel": (None, channel)})
     mail_researcher(message)
+    if case_partner is not None:
+        if partner_organization_of(actor) is not None:
+            case_partner.first_response_at = case_partner.first_response_at or timezone.now()
+            case_partner.save(update_fields=["first_response_at"])
+        else:
+            notify_partner_of_message(case_partner, author=actor)
     notify_about_message(message, mentioned=mentioned)
     return message
 

@@ -5,6 +5,9 @@ from vulndesk.messaging import views
 urlpatterns: list[URLPattern] = [
     path("reports/<int:report_id>/messages/", views.report_messages, name="report_messages"),
     path("cases/<int:case_id>/messages/", views.case_messages, name="case_messages"),
+    path("cases/<int:case_id>/partners/", views.case_partners, name="case_partners"),
+    path("partner/", views.partner_cases, name="partner_cases"),
+    path("partner/cases/<int:case_id>/", views.partner_case, name="partner_case"),
     path("messages/<int:message_id>/edit/", views.message_edit, name="message_edit"),
     path("account/mail/", views.mail_preferences, name="mail_preferences"),
     path("notifications/", views.notifications, name="notifications"),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
-from vulndesk.core.permissions import Permission, can, is_staff_role
+from vulndesk.core.permissions import Permission, Role, can, is_staff_role, role_of
 from vulndesk.core.portal import paginate, signed_in_user
 from vulndesk.intake.models import Report
 from vulndesk.messaging.forms import (
@@ -20,14 +21,33 @@ from vulndesk.messaging.forms import (
     MessageEditForm,
     MessageForm,
     OutboxFilterForm,
+    PartnerInviteForm,
+    PartnerStatusForm,
     ResponseTemplateEditForm,
     StaffMailPreferenceForm,
 )
 from vulndesk.messaging.inbound import discard_quarantined_mail, release_quarantined_mail
-from vulndesk.messaging.models import AutomaticMessage, Channel, MailPreference, Message, OutboundMail, ResponseTemplate
+from vulndesk.messaging.models import (
+    AutomaticMessage,
+    CasePartner,
+    Channel,
+    MailPreference,
+    Message,
+    OutboundMail,
+    PartnerOrganization,
+    PartnerStatus,
+    ResponseTemplate,
+)
 from vulndesk.messaging.notifications import list_notifications_for_user, mark_read, unread_count
 from vulndesk.messaging.outbox import clear_bounce, resend_mail
-from vulndesk.messaging.permissions import Thread, writable_channels
+from vulndesk.messaging.partners import (
+    add_partner_member,
+    get_or_create_organization,
+    invite_partner,
+    log_partner_view,
+    set_partner_status,
+)
+from vulndesk.messaging.permissions import Thread, partner_organization_of, writable_channels
 from vulndesk.messaging.rendering import render_markdown
 from vulndesk.messaging.responses import (
     EXAMPLE_VALUES,
@@ -39,23 +59,35 @@ from vulndesk.messaging.responses import (
     set_automatic_message,
 )
 from vulndesk.messaging.selectors import (
+    get_case_partner_for_user,
     get_case_thread_for_user,
     get_message_for_user,
     get_outbound_mail_for_user,
     get_report_thread_for_user,
     list_bounced_addresses_for_user,
+    list_case_partners_for_user,
     list_messages_for_user,
     list_outbound_mail_for_user,
+    list_partner_cases_for_user,
     list_quarantined_mail_for_user,
     list_revisions_for_user,
 )
 from vulndesk.messaging.services import edit_message, post_message, update_mail_preferences
+from vulndesk.scoring.models import Vulnerability
 
 
 def thread_url(thread: Thread) -> str:
     if thread.report is not None:
         return reverse("report_detail", args=[thread.report.pk])
     return reverse("case_messages", args=[thread.case.pk])  # type: ignore[union-attr]
+
+
+def _partner_organizations(user: User, thread: Thread) -> list[PartnerOrganization]:
+    """Staff writing on a case choose among the organizations invited to it; nobody else chooses."""
+    if thread.case is None or partner_organization_of(user) is not None or not is_staff_role(user):
+        return []
+    invited = CasePartner.objects.filter(case=thread.case, removed_at__isnull=True).select_related("organization")
+    return [case_partner.organization for case_partner in invited.order_by("organization__name")]
 
 
 def thread_context(
@@ -75,7 +107,7 @@ def thread_context(
         )
         if chosen is not None and thread.report is not None:
             initial |= {"body": render_template(chosen, thread.report), "channel": Channel.RESEARCHER.value}
-        form = MessageForm(channels=channels, initial=initial)
+        form = MessageForm(channels=channels, organizations=_partner_organizations(user, thread), initial=initial)
     thread_messages = list(list_messages_for_user(user, thread))
     replying_to = next((m for m in thread_messages if str(m.pk) == str(form["reply_to"].value())), None)
     return {
@@ -99,7 +131,8 @@ def thread_context(
 
 def _post(request: HttpRequest, user: User, thread: Thread) -> HttpResponse | MessageForm:
     """Handle the form; a redirect on success, else the bound form with its errors."""
-    form = MessageForm(request.POST, channels=writable_channels(user, thread))
+    organizations = _partner_organizations(user, thread)
+    form = MessageForm(request.POST, channels=writable_channels(user, thread), organizations=organizations)
     if form.is_valid():
         try:
             reply_to_id = form.cleaned_data["reply_to"]
@@ -381,3 +414,103 @@ def response_template_edit(request: HttpRequest, key: str | None = None) -> Http
         "versions": template.versions.select_related("created_by") if template.pk else [],
     }
     return render(request, "messaging/response_template_edit.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_partners(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Staff: who is invited to the case, what each said per vulnerability, who is silent; invite another."""
+    user = signed_in_user(request)
+    thread = get_case_thread_for_user(user, case_id)
+    case = thread.case
+    assert case is not None
+    if role_of(user) == Role.PARTNER:
+        raise Http404("No such case.")
+    form = PartnerInviteForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                organization = get_or_create_organization(
+                    name=data["organization_name"], kind=data["kind"], contact_email=data["contact_email"], actor=user
+                )
+                for email in data["member_emails"].split():
+                    add_partner_member(organization, email=email, display_name="", actor=user)
+                invite_partner(case, organization, shared_summary=data["shared_summary"], actor=user)
+        except RuleViolation as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            flash.success(request, f"{organization} is invited to {case.reference}; its members were mailed.")
+            return redirect("case_partners", case.pk)
+    vulnerabilities = list(Vulnerability.objects.filter(case=case).order_by("pk"))
+    partners = list(list_case_partners_for_user(user, case))
+    rows = [
+        (
+            partner,
+            [next((s for s in partner.statuses.all() if s.vulnerability_id == v.pk), None) for v in vulnerabilities],
+        )
+        for partner in partners
+    ]
+    context = {
+        "case": case,
+        "form": form,
+        "rows": rows,
+        "vulnerabilities": vulnerabilities,
+        "can_manage": can(user, Permission.CASE_MANAGE, case),
+    }
+    return render(request, "messaging/case_partners.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_safe
+def partner_cases(request: HttpRequest) -> HttpResponse:
+    """A partner's start page: the cases their organization is invited to."""
+    user = signed_in_user(request)
+    organization = partner_organization_of(user)
+    if organization is None:
+        raise PermissionDenied("This page is for members of partner organizations.")
+    invitations = list(list_partner_cases_for_user(user))
+    for invitation in invitations:
+        log_partner_view(invitation, actor=user, what="case list")
+    return render(request, "messaging/partner_cases.html", {"organization": organization, "invitations": invitations})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def partner_case(request: HttpRequest, case_id: int) -> HttpResponse:
+    """What a partner sees of a case: the shared summary, the vulnerabilities with their status, their channel."""
+    user = signed_in_user(request)
+    case_partner = get_case_partner_for_user(user, case_id)
+    vulnerabilities = list(Vulnerability.objects.filter(case_id=case_id).order_by("pk"))
+    status_form = PartnerStatusForm(request.POST if request.method == "POST" else None)
+    if status_form.is_bound and status_form.is_valid():
+        data = status_form.cleaned_data
+        vulnerability = next((v for v in vulnerabilities if v.pk == data["vulnerability"]), None)
+        try:
+            if vulnerability is None:
+                raise RuleViolation("That vulnerability is not part of this case.", field="vulnerability")
+            set_partner_status(
+                case_partner,
+                vulnerability,
+                status=data["status"],
+                justification=data["justification"],
+                tracking_id=data["tracking_id"],
+                actor=user,
+            )
+        except RuleViolation as error:
+            status_form.add_error(error.field if error.field in status_form.fields else None, str(error))
+        else:
+            flash.success(request, f"Your status for {vulnerability.reference} is saved.")
+            return redirect("partner_case", case_id)
+    log_partner_view(case_partner, actor=user, what="case page")
+    statuses = {s.vulnerability_id: s for s in case_partner.statuses.all()}
+    context = thread_context(request, user, Thread(case=case_partner.case)) | {
+        "case_partner": case_partner,
+        "summary_html": render_markdown(case_partner.shared_summary),
+        "rows": [(v, statuses.get(v.pk)) for v in vulnerabilities],
+        "status_form": status_form,
+        "status_choices": PartnerStatus.Status.choices,
+    }
+    return render(request, "messaging/partner_case.html", context, status=400 if status_form.errors else 200)

@@ -98,7 +98,7 @@ def test_empty_message_is_refused_with_the_field(api: Api, researcher: User) -> 
     assert problem_fields(response) == ["body"]
 
 
-def test_partner_channel_is_refused_until_partners_exist(api: Api, analyst: User) -> None:
+def test_partner_channel_on_a_report_is_refused(api: Api, analyst: User) -> None:
     report = ReportFactory.create()
 
     response = api(analyst).post(f"/reports/{report.pk}/messages", {"channel": "partner", "body": "x"})

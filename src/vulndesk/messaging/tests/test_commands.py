@@ -40,3 +40,7 @@ def test_notifications_digest(analyst: User, coordinator: User) -> None:
     report_message(ReportFactory.create(), analyst, "@coordinator", channel=Channel.INTERNAL)
 
     assert _run("notifications", "digest") == "1 digest mail queued.\n"
+
+
+def test_partners_remind(coordinator: User) -> None:
+    assert _run("partners", "remind") == "0 organizations reminded.\n"

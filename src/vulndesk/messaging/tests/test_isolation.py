@@ -15,13 +15,16 @@ from vulndesk.accounts.services import issue_token
 from vulndesk.core.tests.factories import CaseFactory, ReportFactory
 from vulndesk.intake.models import Report
 from vulndesk.messaging.models import Channel
-from vulndesk.messaging.services import edit_message
+from vulndesk.messaging.partners import add_partner_member, get_or_create_organization, invite_partner
+from vulndesk.messaging.permissions import Thread
+from vulndesk.messaging.services import edit_message, post_message
 from vulndesk.messaging.tests.factories import case_note, report_message
 from vulndesk.triage.models import CaseReport
 
 pytestmark = pytest.mark.django_db
 MARKER = "INTERNAL-ONLY-7f3a"  # in report notes and case notes: no one outside the PSIRT sees it
 REPORT_MARKER = "REPORT-NOTE-9c1e"  # in report notes only: engineers and release managers don't read reports
+BETA_MARKER = "PARTNER-BETA-4d2b"  # in partner Beta's channel: Acme's members never see it
 
 
 @dataclass
@@ -30,6 +33,7 @@ class World:
     note_id: int
     researcher_message_id: int
     case_id: int
+    acme_member: User
 
 
 @pytest.fixture
@@ -42,7 +46,27 @@ def world(researcher: User, analyst: User, coordinator: User) -> World:
     note = report_message(report, analyst, f"{MARKER} {REPORT_MARKER} first text", channel=Channel.INTERNAL)
     edit_message(note, body="Edited note, earlier text kept", actor=analyst)
     case_note(case, coordinator, f"{MARKER} on the case")
-    return World(report=report, note_id=note.pk, researcher_message_id=public.pk, case_id=case.pk)
+    members = {}
+    for name in ("Acme", "Beta"):
+        organization = get_or_create_organization(name=name, kind="vendor", contact_email="", actor=coordinator)
+        members[name] = add_partner_member(
+            organization, email=f"m@{name.lower()}.test", display_name="", actor=coordinator
+        )
+        invite_partner(case, organization, shared_summary=f"{name} summary", actor=coordinator)
+    beta = post_message(
+        Thread(case=case), channel=Channel.PARTNER, body=f"{BETA_MARKER} from Beta", actor=members["Beta"]
+    )
+    post_message(
+        Thread(case=case),
+        channel=Channel.PARTNER,
+        body=f"{BETA_MARKER} to Beta",
+        actor=coordinator,
+        organization=beta.partner_organization,
+    )
+    post_message(Thread(case=case), channel=Channel.PARTNER, body="Acme question", actor=members["Acme"])
+    return World(
+        report=report, note_id=note.pk, researcher_message_id=public.pk, case_id=case.pk, acme_member=members["Acme"]
+    )
 
 
 def _urls(world: World) -> list[tuple[str, str]]:
@@ -59,6 +83,10 @@ def _urls(world: World) -> list[tuple[str, str]]:
         ("page", f"/reports/{report}/messages/?reply_to={world.note_id}"),
         ("page", f"/cases/{case}/messages/"),
         ("page", f"/messages/{world.note_id}/edit/"),
+        ("page", f"/cases/{case}/partners/"),
+        ("page", "/partner/"),
+        ("page", f"/partner/cases/{case}/"),
+        ("api", f"/api/v1/cases/{case}/messages?channel=partner"),
     ]
 
 
@@ -78,7 +106,9 @@ def test_no_internal_note_reaches_anyone_outside(
 ) -> None:
     user = request.getfixturevalue(viewer) if viewer else None
 
-    leaks = [url for kind, url in _urls(world) if MARKER.encode() in _fetch(kind, url, user)]
+    pages = [(url, _fetch(kind, url, user)) for kind, url in _urls(world)]
+
+    leaks = [url for url, page in pages for marker in (MARKER, BETA_MARKER) if marker.encode() in page]
 
     assert leaks == []
 
@@ -105,3 +135,13 @@ def test_the_marker_is_visible_to_staff_so_the_matrix_can_fail(world: World, ana
     leaks = [url for kind, url in _urls(world) if MARKER.encode() in _fetch(kind, url, analyst)]
 
     assert len(leaks) >= 6
+
+
+def test_a_partner_sees_only_its_own_channel(world: World) -> None:
+    pages = {url: _fetch(kind, url, world.acme_member) for kind, url in _urls(world)}
+
+    leaks = [url for url, page in pages.items() for marker in (MARKER, BETA_MARKER) if marker.encode() in page]
+
+    assert leaks == []
+    assert not any(b"Public question from the researcher" in page for page in pages.values())
+    assert b"Acme question" in pages[f"/partner/cases/{world.case_id}/"]
