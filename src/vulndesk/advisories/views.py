@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from vulndesk.accounts.models import User
 from vulndesk.advisories.models import Advisory
 from vulndesk.advisories.selectors import get_advisory_for_user, list_advisories_for_user, list_published_advisories
-from vulndesk.core.permissions import Permission, can, is_staff_role
+from vulndesk.core.permissions import Permission, Role, can, is_staff_role, role_of
 from vulndesk.core.portal import paginate
 from vulndesk.core.taxonomy import Severity
 from vulndesk.intake.selectors import list_reports_for_user
@@ -70,6 +70,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "advisories/home_welcome.html",
             {"latest": _advisory_rows(list_published_advisories()[:LATEST_ON_WELCOME])},
         )
+    if role_of(user) == Role.PARTNER:
+        return redirect("partner_cases")  # partners only ever see the cases shared with them (messaging)
     if is_staff_role(user):
         if can(user, Permission.REPORT_VIEW):
             return redirect("report_queue")
