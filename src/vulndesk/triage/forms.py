@@ -11,6 +11,7 @@ from vulndesk.catalog.models import Product, Team
 from vulndesk.core.taxonomy import ImpactType, Severity
 from vulndesk.intake.models import Report
 from vulndesk.intake.selectors import get_report_for_user
+from vulndesk.triage.models import Case
 from vulndesk.triage.selectors import DEFAULT_QUEUE_SORT, QueueFilters, triagers
 
 _REPORT_REFERENCE = re.compile(r"^(?:VD-R)?(\d{1,18})$", re.IGNORECASE)
@@ -191,3 +192,36 @@ class BulkActionForm(forms.Form):
 class SavedViewForm(forms.Form):
     name = forms.CharField(max_length=80, label="Save these filters as")
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+class CaseFromReportForm(forms.Form):
+    """On a confirmed report: open a new case for it, or add it to an open case."""
+
+    case = forms.ChoiceField(required=False, label="Add to an open case")
+    title = forms.CharField(required=False, max_length=200, label="Or open a new case titled")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        open_cases = Case.objects.filter(state__in=[Case.State.OPEN, Case.State.REMEDIATING]).order_by("-created_at")
+        cast(forms.ChoiceField, self.fields["case"]).choices = [
+            ("", "— a new case —"),
+            *((str(case.pk), f"{case.reference} {case.title}") for case in open_cases[:200]),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("case") and not (data.get("title") or "").strip():
+            raise forms.ValidationError("Pick an open case, or give the new case a title.")
+        return data
+
+
+class ServicingForm(forms.Form):
+    crosses_security_boundary = forms.TypedChoiceField(
+        label="Does it cross a security boundary?", choices=[("yes", "Yes"), ("no", "No")], coerce=lambda v: v == "yes"
+    )
+    meets_servicing_bar = forms.TypedChoiceField(
+        label="Does its severity meet the bar for a security update?",
+        choices=[("yes", "Yes: security update"), ("no", "No: fix in a future version")],
+        coerce=lambda v: v == "yes",
+    )
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Recorded in the case timeline.")

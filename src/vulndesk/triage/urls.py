@@ -8,4 +8,11 @@ urlpatterns: list[URLPattern] = [
     path("queue/views/", views.queue_view_save, name="queue_view_save"),
     path("queue/views/<int:view_id>/delete/", views.queue_view_delete, name="queue_view_delete"),
     path("reports/<int:report_id>/transition/", views.report_transition, name="report_transition"),
+    path("reports/<int:report_id>/case/", views.report_case, name="report_case"),
+    path(
+        "reports/<int:report_id>/duplicate-of/<int:original_id>/",
+        views.report_mark_duplicate,
+        name="report_mark_duplicate",
+    ),
+    path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
 ]

@@ -12,27 +12,42 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
-from vulndesk.core.permissions import Permission
+from vulndesk.core.permissions import Permission, can
 from vulndesk.core.portal import paginate, signed_in_user
 from vulndesk.intake.models import Report
 from vulndesk.intake.selectors import get_report_for_user
-from vulndesk.triage.clocks import report_clocks
-from vulndesk.triage.forms import BulkActionForm, QueueFilterForm, ReportTransitionForm, SavedViewForm
-from vulndesk.triage.models import ReportSla
+from vulndesk.triage.clocks import case_clocks, report_clocks
+from vulndesk.triage.duplicates import find_duplicate_candidates
+from vulndesk.triage.forms import (
+    BulkActionForm,
+    CaseFromReportForm,
+    QueueFilterForm,
+    ReportTransitionForm,
+    SavedViewForm,
+    ServicingForm,
+)
+from vulndesk.triage.models import CaseReport, ReportSla
 from vulndesk.triage.selectors import (
     can_see_queue,
+    case_timeline,
+    get_case_for_user,
     get_saved_view_for_user,
     list_duty_periods_for_user,
     list_queue_for_user,
     list_saved_views_for_user,
+    list_validations_for_report,
     queue_state_counts,
     triagers,
 )
 from vulndesk.triage.services import (
     AssignStrategy,
+    add_report_to_case,
     bulk_assign_reports,
     bulk_transition_reports,
+    create_case,
+    decide_servicing,
     delete_queue_view,
+    mark_duplicate,
     save_queue_view,
     transition_report,
 )
@@ -113,7 +128,15 @@ def report_transition(request: HttpRequest, report_id: int) -> HttpResponse:
             messages.success(request, f"{report.reference} is now {report.get_state_display()}.")
             return redirect("report_detail", report.pk)
     status = 400 if form.errors else 200
-    context = {"report": report, "form": form, "clocks": report_clocks([report])[report.pk]}
+    context = {
+        "report": report,
+        "form": form,
+        "clocks": report_clocks([report])[report.pk],
+        "candidates": find_duplicate_candidates(report, limit=5) if not report.is_closed else [],
+        "validations": list_validations_for_report(report),
+        "case_form": CaseFromReportForm() if report.state == Report.State.CONFIRMED else None,
+        "case_link": CaseReport.objects.filter(report=report).select_related("case").first(),
+    }
     return render(request, "triage/report_transition.html", context, status=status)
 
 
@@ -179,3 +202,73 @@ def queue_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
     delete_queue_view(view, actor=user)
     messages.success(request, f"Deleted the view “{view.name}”.")
     return redirect("report_queue")
+
+
+@login_required
+@require_POST
+def report_case(request: HttpRequest, report_id: int) -> HttpResponse:
+    """A confirmed report joins an open case, or opens a new one; then the case page."""
+    user = signed_in_user(request)
+    report = get_report_for_user(user, report_id, need=Permission.REPORT_TRIAGE)
+    if not can(user, Permission.CASE_MANAGE):
+        raise PermissionDenied
+    form = CaseFromReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("report_transition", report.pk)
+    try:
+        if form.cleaned_data["case"]:
+            case = get_case_for_user(user, int(form.cleaned_data["case"]), need=Permission.CASE_MANAGE)
+            add_report_to_case(case, report, actor=user)
+        else:
+            case = create_case(title=form.cleaned_data["title"], reports=[report], actor=user)
+    except RuleViolation as error:
+        messages.error(request, str(error))
+        return redirect("report_transition", report.pk)
+    messages.success(request, f"{report.reference} is part of {case.reference}.")
+    return redirect("case_detail", case.pk)
+
+
+@login_required
+@require_POST
+def report_mark_duplicate(request: HttpRequest, report_id: int, original_id: int) -> HttpResponse:
+    """One click from the candidate list: close as a duplicate of that report (credit to the first)."""
+    user = signed_in_user(request)
+    report = get_report_for_user(user, report_id, need=Permission.REPORT_TRIAGE)
+    original = get_report_for_user(user, original_id, need=Permission.REPORT_TRIAGE)
+    try:
+        report = mark_duplicate(report, original, actor=user, expected_state=request.POST.get("expected_state") or None)
+    except (InvalidTransition, RuleViolation, Conflict) as error:
+        messages.error(request, str(error))
+        return redirect("report_transition", report.pk)
+    messages.success(request, f"{report.reference} is closed as a duplicate of {original.reference}.")
+    return redirect("report_detail", report.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """A case: its reports, clocks, servicing decision (editable) and timeline."""
+    user = signed_in_user(request)
+    case = get_case_for_user(user, case_id)
+    form = ServicingForm(request.POST or None)
+    if request.method == "POST":
+        if not can(user, Permission.CASE_MANAGE, case):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                decide_servicing(case, actor=user, **form.cleaned_data)
+            except RuleViolation as error:
+                form.add_error("rationale", str(error))
+            else:
+                messages.success(request, "The servicing decision is recorded.")
+                return redirect("case_detail", case.pk)
+    context = {
+        "case": case,
+        "reports": case.reports.select_related("product").order_by("pk"),
+        "clocks": case_clocks([case])[case.pk],
+        "timeline": case_timeline(case),
+        "form": form,
+        "can_manage": can(user, Permission.CASE_MANAGE, case),
+    }
+    return render(request, "triage/case_detail.html", context, status=400 if form.errors else 200)

@@ -133,7 +133,7 @@ def test_queue_sorts_by_priority_by_default_then_by_age_on_request(client: Clien
     oldest = client.get(QUEUE, {"sort": "age"}).content.decode()
 
     def row(report: Report) -> str:
-        return f'<td class="ref">{report.reference}</td>'
+        return f'<td class="ref">{report.reference}<br>'
 
     assert by_priority.index(row(new)) < by_priority.index(row(old)) < by_priority.index(row(unscored))
     assert newest.index(row(new)) < newest.index(row(old))
