@@ -70,3 +70,11 @@ def test_keyboard_only_scoring_is_saved(page: Page, live_server: LiveServer, sig
 
     expect(page.get_by_text("Score saved")).to_be_visible()
     assert Vulnerability.objects.get(pk=vulnerability.pk).cvss_vector == "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"
+
+
+def test_visitors_use_the_calculator_without_signing_in(page: Page, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/scoring/cvss/")
+
+    page.get_by_label("Vector string").fill("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N")
+
+    expect(page.locator("[data-cvss-result]")).to_contain_text("6.1 Medium")

@@ -8,7 +8,7 @@ from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from vulndesk.catalog.selectors import get_product
-from vulndesk.core.api import caller, paginate, problem_responses, referenced, require
+from vulndesk.core.api import PUBLIC, caller, paginate, problem_responses, referenced, require
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission
 from vulndesk.scoring.bug_bar import Conditions
@@ -87,11 +87,12 @@ router = Router(tags=["vulnerabilities"])
     response=CvssOut,
     tags=["scoring"],
     summary="Score a CVSS vector",
-    description="Any signed-in user (researchers use it on the submission form). Nothing is stored.",
-    openapi_extra=problem_responses(401, 422),
+    description="Public, like a published calculator: the submission form's calculator uses it, also for "
+    "anonymous reporters. Nothing is stored.",
+    auth=PUBLIC,
+    openapi_extra=problem_responses(401, 422, public=True),
 )
 def score_cvss(request: HttpRequest, payload: CvssIn) -> dict[str, Any]:
-    caller(request)
     score = score_vector(payload.vector)
     return {
         "version": score.version,

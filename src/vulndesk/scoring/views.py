@@ -266,12 +266,10 @@ def vulnerability_component(request: HttpRequest, vulnerability_id: int) -> Http
     return redirect("vulnerability_detail", vulnerability.pk)
 
 
-@login_required
 @require_safe
 @ensure_csrf_cookie
 def cvss_calculator(request: HttpRequest) -> HttpResponse:
-    """The calculator on its own page, for anyone signed in; `?cvss_vector=` opens a vector."""
-    signed_in_user(request)
+    """The calculator on its own page, for anyone (it reveals nothing); `?cvss_vector=` opens a vector."""
     calc: Calculator = calculator_from_form(request.GET) if request.GET else calculator_for("")
     return render(request, "scoring/cvss_calculator.html", {"calc": calc})
 

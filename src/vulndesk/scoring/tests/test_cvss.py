@@ -102,10 +102,11 @@ def test_api_bad_vector_is_422_naming_the_metric(api: Api, analyst: User) -> Non
     assert response.json()["detail"].startswith("AC: ")
 
 
-def test_api_scoring_needs_a_signed_in_caller(api: Api) -> None:
+def test_api_scoring_is_public_for_the_anonymous_submission_form(api: Api) -> None:
     response = api(None).post("/scoring/cvss", {"vector": CRITICAL_31})
 
-    assert response.status_code == 401
+    assert response.status_code == 200
+    assert response.json()["score"] == 9.8
 
 
 def test_creating_a_scored_vulnerability_starts_its_history(analyst: User) -> None:

@@ -317,3 +317,10 @@ def test_negative_customers_are_refused_at_the_form(analyst: User) -> None:
     )
 
     assert response.status_code == 400
+
+
+def test_standalone_calculator_is_open_to_visitors(client: Client) -> None:
+    response = client.get("/scoring/cvss/", {"cvss_vector": VECTOR, "cvss_action": "read"})
+
+    assert response.status_code == 200
+    assert "9.8 Critical" in response.content.decode()
