@@ -1,6 +1,7 @@
 """The scoring pages: list by priority, the vulnerability page and its forms, the calculator, threat data."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template import Context, Template
 from django.test import Client
 from pytest_django.fixtures import DjangoAssertNumQueries
 
@@ -324,3 +325,14 @@ def test_standalone_calculator_is_open_to_visitors(client: Client) -> None:
 
     assert response.status_code == 200
     assert "9.8 Critical" in response.content.decode()
+
+
+def test_the_template_tag_names_the_vector_input_after_the_prefix() -> None:
+    rendered = Template('{% load cvss %}{% cvss_calculator vector "suggested_cvss" %}').render(
+        Context({"vector": VECTOR})
+    )
+
+    assert 'name="suggested_cvss_vector"' in rendered
+    assert f'value="{VECTOR}"' in rendered
+    assert 'name="suggested_cvss_31_AV"' in rendered
+    assert "9.8 Critical" in rendered
