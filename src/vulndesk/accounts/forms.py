@@ -44,3 +44,11 @@ class ProfileForm(forms.Form):
         max_length=60, required=False, label="Handle", help_text="How advisories credit you if you prefer a handle."
     )
     preferred_language = forms.ChoiceField(choices=Language.choices, label="Preferred language")
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=8,
+        label="Code from your authenticator app",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+    )

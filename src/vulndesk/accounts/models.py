@@ -99,3 +99,23 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class TotpDevice(models.Model):
+    """A person's authenticator app (RFC 6238 TOTP). Only a confirmed device guards sign-in."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp")
+    # The shared secret must be readable to check codes, so it cannot be hashed; it lives in the
+    # database like the session keys do, and a database leak means resetting every device.
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last time step accepted: a code works once, so an observed code cannot be replayed.
+    last_used_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"authenticator of {self.user}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None

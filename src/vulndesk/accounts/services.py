@@ -4,6 +4,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pyotp
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from vulndesk.accounts.models import ApiToken, Language, User, hash_token
+from vulndesk.accounts.models import ApiToken, Language, TotpDevice, User, hash_token
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission, Role, can
 from vulndesk.core.ratelimit import count_attempt
@@ -185,3 +186,92 @@ def update_profile(user: User, *, display_name: str, handle: str, preferred_lang
         user.save(update_fields=list(changes))
         record_event(user, tag="user:profile_changed", actor=actor, changes=changes)
     return user
+
+
+# Two-factor sign-in (TOTP) ---------------------------------------------------------------------
+
+TOTP_ISSUER_MAX = 60
+
+
+def has_two_factor(user: User) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+def needs_two_factor_setup(user: User) -> bool:
+    """Staff must have a confirmed authenticator when the deployment requires it (production default)."""
+    return bool(settings.ACCOUNTS_REQUIRE_STAFF_TWO_FACTOR) and user.is_psirt_staff and not has_two_factor(user)
+
+
+@transaction.atomic
+def start_two_factor_setup(user: User) -> TotpDevice:
+    """A fresh secret to show once; an unconfirmed earlier attempt is replaced. Refused while one is active."""
+    device = TotpDevice.objects.select_for_update().filter(user=user).first()
+    if device is not None and device.is_confirmed:
+        raise RuleViolation("Two-factor sign-in is already on; turn it off first to move to a new device.")
+    if device is None:
+        device = TotpDevice(user=user)
+    device.secret, device.last_used_step = pyotp.random_base32(), 0
+    device.save()
+    return device
+
+
+def provisioning_uri(device: TotpDevice) -> str:
+    return pyotp.TOTP(device.secret).provisioning_uri(
+        name=device.user.email, issuer_name=settings.ORGANIZATION_NAME[:TOTP_ISSUER_MAX]
+    )
+
+
+def _accept_code(device: TotpDevice, code: str) -> bool:
+    """True for a current code not used before; the caller holds the device row locked."""
+    code = "".join(code.split())
+    if not (code.isdigit() and len(code) == 6):
+        return False
+    totp = pyotp.TOTP(device.secret)
+    now = int(timezone.now().timestamp())
+    # One step either side allows for clock drift between the phone and the server.
+    for step in (now // 30, now // 30 - 1, now // 30 + 1):
+        if step > device.last_used_step and secrets.compare_digest(totp.at(step * 30), code):
+            device.last_used_step = step
+            device.save(update_fields=["last_used_step"])
+            return True
+    return False
+
+
+@transaction.atomic
+def confirm_two_factor(user: User, *, code: str) -> TotpDevice:
+    device = TotpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=True).first()
+    if device is None:
+        raise RuleViolation("Start the set-up again: there is no device waiting for confirmation.")
+    if not _accept_code(device, code):
+        raise RuleViolation(
+            "That code is not right. Check the time on your phone and type the current code.", field="code"
+        )
+    device.confirmed_at = timezone.now()
+    device.save(update_fields=["confirmed_at"])
+    record_event(user, tag="user:two_factor_enabled", actor=user)
+    return device
+
+
+@transaction.atomic
+def check_two_factor_code(user: User, *, code: str) -> bool:
+    """Sign-in's second step: True when `code` is a fresh code of the user's confirmed device."""
+    count_attempt(
+        "two-factor",
+        str(user.pk),
+        limit=5,
+        window_seconds=300,
+        message="Too many wrong codes. Wait five minutes and try again.",
+    )
+    device = TotpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
+    return device is not None and _accept_code(device, code)
+
+
+@transaction.atomic
+def disable_two_factor(user: User, *, code: str) -> None:
+    device = TotpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
+    if device is None:
+        raise RuleViolation("Two-factor sign-in is not on.")
+    if not _accept_code(device, code):
+        raise RuleViolation("That code is not right; type the current code from your app.", field="code")
+    device.delete()
+    record_event(user, tag="user:two_factor_disabled", actor=user)

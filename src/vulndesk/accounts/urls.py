@@ -7,6 +7,8 @@ urlpatterns: list[URLPattern] = [
     path("signup/", views.signup, name="signup"),
     path("signup/verify/<str:uidb64>/<str:token>/", views.signup_verify, name="signup_verify"),
     path("account/", views.profile, name="profile"),
+    path("account/two-factor/", views.two_factor_setup, name="two_factor_setup"),
+    path("login/code/", views.login_two_factor, name="login_two_factor"),
     # Django's password reset, with our templates; the mail goes to the account's address only.
     path(
         "password-reset/",

@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "vulndesk.accounts.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -162,6 +163,10 @@ MEDIA_ROOT = DATA_DIR / "media"
 TASKS = {"default": {"BACKEND": env_str("VULNDESK_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 ORGANIZATION_NAME = env_str("VULNDESK_ORGANIZATION_NAME", "Example Corp PSIRT")
+
+# Staff must sign in with a second factor (TOTP). On by default in production; the embedded demo
+# leaves it off so its shared demo logins work without an authenticator app.
+ACCOUNTS_REQUIRE_STAFF_TWO_FACTOR = env_bool("VULNDESK_REQUIRE_STAFF_TWO_FACTOR", default=IS_PRODUCTION)
 
 # Caches hold rate-limit counters. Local memory suits one process (the embedded default); with
 # several web processes use Redis so they share counts, e.g. VULNDESK_CACHE_URL=redis://cache:6379/0.

@@ -12,15 +12,13 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from vulndesk.accounts.views import SignInView
 from vulndesk.core.forms import EmailAuthenticationForm
 
 logger = logging.getLogger(__name__)
 
-login = auth_views.LoginView.as_view(
-    authentication_form=EmailAuthenticationForm,
-    template_name="core/login.html",
-    redirect_authenticated_user=True,
-)
+# Password, then (for people who turned it on, and staff where it is required) a TOTP code.
+login = SignInView.as_view(authentication_form=EmailAuthenticationForm)
 
 
 class _LogoutView(auth_views.LogoutView):
