@@ -225,6 +225,9 @@ def load_default_bug_bar(*, actor: User | None) -> int:
         )
         for index, rule in enumerate(DEFAULT_RULES)
     )
+    first = BugBarRule.objects.order_by("position").first()
+    if first is not None:
+        record_event(first, tag="bug_bar:defaults_loaded", actor=actor, changes={"rules": (None, len(DEFAULT_RULES))})
     return len(DEFAULT_RULES)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
@@ -295,3 +295,32 @@ def test_engineer_may_not_rate_severity(api: Api, engineer: User) -> None:
     response = api(engineer).post(f"/vulnerabilities/{vulnerability.pk}/severities", body)
 
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_bug_bar_command_loads_the_defaults_and_lists_them() -> None:
+    out = StringIO()
+
+    call_command("scoring", "bug-bar", "--load-defaults", stdout=out)
+
+    assert f"Loaded {len(DEFAULT_RULES)} default rules" in out.getvalue()
+    assert "rce-wormable" in out.getvalue()
+    assert BugBarRule.objects.count() == len(DEFAULT_RULES)
+
+
+@pytest.mark.django_db
+def test_agreement_of_the_configured_bug_bar(standards_dir: Path) -> None:
+    load_default_bug_bar(actor=None)
+    BugBarRule.objects.filter(name="spoofing-user-interaction").update(severity="low")
+    out = StringIO()
+
+    call_command(
+        "scoring", "msrc-agreement", "--configured", str(standards_dir / "msrc" / "msrc_2024-Jun_cves.csv"), stdout=out
+    )
+
+    assert "Microsoft-assigned CVEs: 52 of 55 agree (94.5%)" in out.getvalue()
+
+
+def test_agreement_command_refuses_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("scoring", "msrc-agreement", str(tmp_path / "nope.csv"))
