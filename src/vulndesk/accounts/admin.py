@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from vulndesk.accounts.models import ApiToken, User
+from vulndesk.accounts.models import ApiToken, TotpDevice, User
 
 
 @admin.register(User)
@@ -25,3 +25,13 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ["prefix", "name", "user", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "token_hash", "created_at", "last_used_at"]
     search_fields = ["prefix", "name", "user__email"]
+
+
+@admin.register(TotpDevice)
+class TotpDeviceAdmin(admin.ModelAdmin[TotpDevice]):
+    """Deleting a device here is how an administrator resets a person's lost authenticator."""
+
+    list_display = ["user", "confirmed_at", "created_at"]
+    search_fields = ["user__email"]
+    readonly_fields = ["user", "confirmed_at", "created_at", "last_used_step"]
+    exclude = ["secret"]
