@@ -40,6 +40,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--databases", default="sqlite,postgresql", help="Comma-separated: sqlite, postgresql (default both)."
     )
     parser.add_argument("--seed", type=int, default=42, help="Random seed for data and requests.")
+    parser.add_argument("--thread-messages", type=int, default=2_000, help="Messages in the long case thread (2,000).")
+    parser.add_argument("--thread-partners", type=int, default=100, help="Partner organizations on that case (100).")
+    parser.add_argument("--no-messaging", action="store_true", help="Leave out the messaging section.")
     # Scoring section (bench/scoring.py): CVSS rate, EPSS import, priority recomputation after a KEV import.
     parser.add_argument("--epss-rows", type=int, default=300_000, help="Synthetic EPSS rows to import (300,000).")
     parser.add_argument(
@@ -114,6 +117,8 @@ def _run_scenario(label: str, database_url: str, arguments: argparse.Namespace) 
             *("--scenario", label, "--result", str(result)),
             *("--reports", str(arguments.reports), "--requests", str(arguments.requests)),
             *("--seed", str(arguments.seed)),
+            *("--thread-messages", str(arguments.thread_messages), "--thread-partners", str(arguments.thread_partners)),
+            *(["--no-messaging"] if arguments.no_messaging else []),
             *("--epss-rows", str(arguments.epss_rows), "--vulnerabilities", str(arguments.vulnerabilities)),
             *(["--no-scoring"] if arguments.no_scoring else []),
         ]
@@ -186,6 +191,19 @@ def _scenario(arguments: argparse.Namespace) -> int:
             f"; EPSS {arguments.epss_rows:,} rows in {figures['epss_first_import_seconds']:.1f} s; "
             f"priority of {figures['vulnerabilities']:,} after KEV in "
             f"{figures['priority_recompute_after_kev_seconds']:.1f} s"
+        )
+        arguments.result.write_text(json.dumps(result, indent=1))
+    if not arguments.no_messaging:
+        messaging = importlib.import_module("bench.messaging")
+        figures = messaging.run(
+            messages=arguments.thread_messages, partners=arguments.thread_partners, requests=100, seed=arguments.seed
+        )
+        result = json.loads(arguments.result.read_text())
+        result["messaging"] = figures
+        thread = next(iter(figures["figures"].values()))
+        result["summary"] += (
+            f"; case thread of {figures['messages']:,} messages and {figures['partners']} partners: "
+            f"p95 {thread['p95_ms']:.0f} ms"
         )
         arguments.result.write_text(json.dumps(result, indent=1))
     return 0

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -75,6 +76,8 @@ from vulndesk.messaging.selectors import (
 from vulndesk.messaging.services import edit_message, post_message, update_mail_preferences
 from vulndesk.scoring.models import Vulnerability
 
+THREAD_PAGE_SIZE = 50
+
 
 def thread_url(thread: Thread) -> str:
     if thread.report is not None:
@@ -108,11 +111,20 @@ def thread_context(
         if chosen is not None and thread.report is not None:
             initial |= {"body": render_template(chosen, thread.report), "channel": Channel.RESEARCHER.value}
         form = MessageForm(channels=channels, organizations=_partner_organizations(user, thread), initial=initial)
-    thread_messages = list(list_messages_for_user(user, thread))
-    replying_to = next((m for m in thread_messages if str(m.pk) == str(form["reply_to"].value())), None)
+    # Long threads are shown a page at a time, the latest page first (a case with thousands of
+    # messages must still open at once); the API pages the same way.
+    paginator = Paginator(list_messages_for_user(user, thread), THREAD_PAGE_SIZE)
+    requested = request.GET.get("page", "")
+    page = paginator.get_page(requested if requested.isdigit() else paginator.num_pages)
+    thread_messages = list(page.object_list)
+    reply_to_id = str(form["reply_to"].value() or "")
+    replying_to = next((m for m in thread_messages if str(m.pk) == reply_to_id), None)
+    if replying_to is None and reply_to_id.isdigit():
+        replying_to = list_messages_for_user(user, thread).filter(pk=int(reply_to_id)).first()
     return {
         "thread": thread,
         "thread_messages": thread_messages,
+        "thread_page": page,
         "message_form": form if channels else None,
         "post_url": reverse(
             "report_messages" if thread.report else "case_messages",

@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from vulndesk.accounts.models import User
 from vulndesk.core.tests.factories import CaseFactory, ReportFactory
@@ -154,3 +155,21 @@ def test_empty_edit_is_refused(client: Client, coordinator: User) -> None:
     assert response.status_code == 400
     note.refresh_from_db()
     assert note.body == "first"
+
+
+def test_long_thread_opens_on_its_latest_page_with_bounded_queries(
+    client: Client, coordinator: User, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    case = CaseFactory.create()
+    for number in range(130):
+        case_note(case, coordinator, f"note number {number:03d}")
+    client.force_login(coordinator)
+
+    with django_assert_max_num_queries(25):
+        latest = client.get(f"/cases/{case.pk}/messages/")
+    first = client.get(f"/cases/{case.pk}/messages/?page=1")
+
+    assert b"note number 129" in latest.content
+    assert b"note number 000" not in latest.content
+    assert b"Earlier messages" in latest.content
+    assert b"note number 000" in first.content
