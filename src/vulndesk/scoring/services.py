@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from vulndesk.accounts.models import User
@@ -771,6 +771,29 @@ def add_component_cve(vulnerability: Vulnerability, cve_id: str, component: str,
     )
     recompute_priorities([vulnerability.pk], actor=actor, reason=f"Component {link}")
     return link
+
+
+def sync_case_report_priorities() -> int:
+    """Give every report in a case its case's most urgent vulnerability priority; returns how many changed.
+
+    Recomputation does this for the cases it touches; this catches reports that joined a case
+    afterwards (triage links reports to cases and cannot call scoring).
+    """
+    changed = 0
+    urgency = Vulnerability.objects.filter(case_id=OuterRef("case_link__case_id"), priority__isnull=False)
+    stale = (
+        Report.objects.filter(case_link__isnull=False)
+        .annotate(case_priority=Subquery(urgency.order_by("priority").values("priority")[:1]))
+        .exclude(case_priority=None)
+        .exclude(priority=F("case_priority"))
+        .values_list("pk", "case_priority")
+    )
+    by_level: dict[int, list[int]] = {}
+    for pk, level in stale:
+        by_level.setdefault(level, []).append(pk)
+    for level, pks in by_level.items():
+        changed += Report.objects.filter(pk__in=pks).update(priority=level)
+    return changed
 
 
 def set_preliminary_report_priorities() -> int:

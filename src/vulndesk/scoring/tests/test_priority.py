@@ -387,3 +387,18 @@ def test_negative_customers_is_422(api: Api, analyst: User) -> None:
 
     assert response.status_code == 422
     assert problem_fields(response) == ["affected_customers"]
+
+
+def test_a_report_that_joins_a_case_later_gets_its_priority(analyst: User) -> None:
+    case = CaseFactory.create()
+    vulnerability = VulnerabilityFactory.create(case=case, severity="critical", impact_type="rce")
+    recompute_priorities([vulnerability.pk], actor=analyst, reason="test")
+    late = ReportFactory.create(state=Report.State.CONFIRMED)
+    CaseReport.objects.create(case=case, report=late)
+    out = io.StringIO()
+
+    call_command("scoring", "prioritize-reports", stdout=out)
+
+    late.refresh_from_db()
+    assert late.priority == 1
+    assert "Gave 1 reports in cases their case's priority." in out.getvalue()

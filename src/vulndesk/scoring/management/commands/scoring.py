@@ -7,7 +7,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vulndesk.scoring.bug_bar import DEFAULT_RULES
 from vulndesk.scoring.msrc import measure_agreement
-from vulndesk.scoring.services import active_bug_bar, load_default_bug_bar, set_preliminary_report_priorities
+from vulndesk.scoring.services import (
+    active_bug_bar,
+    load_default_bug_bar,
+    set_preliminary_report_priorities,
+    sync_case_report_priorities,
+)
 
 
 class Command(BaseCommand):
@@ -28,8 +33,8 @@ class Command(BaseCommand):
         )
         actions.add_parser(
             "prioritize-reports",
-            help="Give open reports that are not in a case yet a first priority from the researcher's "
-            "impact type and CVSS vector (run it from cron).",
+            help="Give reports in cases their case's priority, and open reports not in a case a first priority "
+            "from the researcher's impact type and CVSS vector (run it from cron).",
         )
         bug_bar = actions.add_parser("bug-bar", help="Show the active bug bar rules, or load the defaults to edit.")
         bug_bar.add_argument(
@@ -43,7 +48,9 @@ class Command(BaseCommand):
             self._bug_bar(load_defaults=options["load_defaults"])
             return
         if options["action"] == "prioritize-reports":
+            synced = sync_case_report_priorities()
             count = set_preliminary_report_priorities()
+            self.stdout.write(f"Gave {synced} reports in cases their case's priority.")
             self.stdout.write(f"Gave {count} reports a preliminary priority.")
             return
         for path in options["files"]:
