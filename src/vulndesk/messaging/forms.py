@@ -18,7 +18,7 @@ class MessageForm(forms.Form):
     body = forms.CharField(
         label="Message",
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Markdown: **bold**, *italic*, `code`, lists, [links](https://…). Mention staff with @name in internal notes.",
+        help_text="Markdown: **bold**, *italic*, `code`, lists, [links](https://…).",
     )
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -47,6 +47,8 @@ class MessageForm(forms.Form):
         field = self.fields["channel"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(channel.value, CHANNEL_LABELS[channel]) for channel in ordered]
+        if Channel.INTERNAL in ordered:
+            self.fields["body"].help_text += " Mention a colleague with @name in internal notes."
         if ordered and not self.is_bound:
             self.initial.setdefault("channel", ordered[0].value)
         if len(ordered) == 1:
