@@ -70,6 +70,8 @@ def test_anonymous_report_and_its_private_link(
     page.goto(live_server.url)
     page.get_by_role("link", name="Report a vulnerability").first.click()
     fill_the_report(page, title="Anonymous finding in Widget Server")
+    page.locator("#id_suggested_cvss_vector").fill("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+    expect(page.locator("#cvss-live-score")).to_have_text("Score: 9.8 Critical (CVSS 3.1)")
     page.get_by_role("radio", name="Do not credit me").check()
     page.get_by_role("button", name="Preview report").click()
     page.get_by_role("button", name="Send report").click()

@@ -30,6 +30,7 @@ from vulndesk.intake.selectors import (
     public_timeline,
 )
 from vulndesk.intake.services import add_attachments, check_submission, publish_policy, submit_report
+from vulndesk.lib.cvss_vectors import CvssScore, InvalidCvssVector, score_cvss_vector
 
 # The anonymous submitter's tracking token, kept in their session so the acknowledgment page
 # can show the link after the redirect (it is never stored anywhere else in clear).
@@ -109,7 +110,11 @@ def report_submit(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "GET" or action == "edit" or not form.is_valid():
         return render(request, "intake/report_submit.html", context, status=400 if form.errors else 200)
-    preview = context | {"preview": form.submission(), "limits": attachment_limits()}
+    preview = context | {
+        "preview": form.submission(),
+        "limits": attachment_limits(),
+        "cvss": _cvss_preview(form.cleaned_data["suggested_cvss_vector"]),
+    }
     try:
         if action != "send":
             check_submission(form.submission(), actor=user)
@@ -126,6 +131,14 @@ def report_submit(request: HttpRequest) -> HttpResponse:
         request.session[TRACKING_SESSION_KEY] = receipt.tracking_token
         return redirect("report_received_anonymous")
     return redirect("report_received", receipt.report.pk)
+
+
+def _cvss_preview(vector: str) -> CvssScore | None:
+    """The suggested vector's score for the preview; a bad vector is reported by check_submission."""
+    try:
+        return score_cvss_vector(vector) if vector.strip() else None
+    except InvalidCvssVector:
+        return None
 
 
 def _refused(

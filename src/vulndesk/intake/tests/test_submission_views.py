@@ -231,3 +231,21 @@ def test_researcher_page_shows_the_public_timeline_without_internal_reasons(
     assert "<strong>Under review</strong>" in html
     assert "internal:" not in html
     assert "The advisory will credit “Mira”." in html
+
+
+def test_preview_shows_the_score_of_the_suggested_vector(client: Client, researcher: User) -> None:
+    client.force_login(researcher)
+    vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+
+    html = client.post(reverse("report_submit"), FORM | {"suggested_cvss_vector": vector}).content.decode()
+
+    assert "9.8 Critical" in html
+
+
+def test_preview_refuses_a_malformed_vector_on_the_form(client: Client, researcher: User) -> None:
+    client.force_login(researcher)
+
+    response = client.post(reverse("report_submit"), FORM | {"suggested_cvss_vector": "CVSS:3.1/AV:Q"})
+
+    assert response.status_code == 400
+    assert b"Invalid CVSS vector" in response.content
