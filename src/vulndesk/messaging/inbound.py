@@ -182,3 +182,13 @@ def discard_quarantined_mail(held: QuarantinedMail, *, actor: User) -> Quarantin
     held.save(update_fields=["resolved_at", "resolved_by"])
     record_event(held, tag="mail:discarded", actor=actor)
     return held
+
+
+def handle_reply(mail: EmailMessage) -> bool:
+    """The mail intake's reply hook (settings.INTAKE_MAIL_REPLY_HANDLER): True when the message was ours to handle.
+
+    The intake has already decrypted an OpenPGP reply and passes its readable text as the body,
+    so an encrypted reply from the researcher lands in the thread like any other.
+    """
+    routed = route_inbound_email(mail)
+    return routed != Routed()

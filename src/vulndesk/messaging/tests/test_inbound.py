@@ -1,24 +1,32 @@
 """Replies by email: the round trip through a real SMTP server, quarantine, bounce reports."""
 
+import os
+import tempfile
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.message import Message as ReceivedMail
+from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django.fixtures import Settings
 
 from vulndesk.accounts.models import User
 from vulndesk.core.tests.factories import ReportFactory
-from vulndesk.intake.models import Report
+from vulndesk.intake import orgkey
+from vulndesk.intake.mail import ingest_mail
+from vulndesk.intake.models import InboundMail, Report
 from vulndesk.messaging.inbound import (
     discard_quarantined_mail,
     release_quarantined_mail,
     route_inbound_email,
     strip_quoted_reply,
 )
-from vulndesk.messaging.models import Channel, MailAddress, Message, QuarantinedMail
+from vulndesk.messaging.models import Channel, MailAddress, MailPreference, Message, QuarantinedMail
 from vulndesk.messaging.outbox import reply_address
-from vulndesk.messaging.tests.conftest import SmtpServer
+from vulndesk.messaging.tests.conftest import GpgIdentity, SmtpServer
 from vulndesk.messaging.tests.factories import report_message
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +227,66 @@ def test_discarded_mail_cannot_be_released(researcher: User, analyst: User) -> N
 )
 def test_quoted_text_is_dropped(text: str, expected: str) -> None:
     assert strip_quoted_reply(text) == expected
+
+
+# Through the mail intake (vulndesk mail ingest), including an OpenPGP-encrypted reply
+
+
+@pytest.fixture(scope="module")
+def org_key_dir() -> Iterator[Path]:
+    if not orgkey.gpg_available():
+        if os.environ.get("VULNDESK_REQUIRE_GNUPG"):
+            pytest.fail("gpg not found; install Debian's gnupg package (apt-get install gnupg).")
+        pytest.skip("OpenPGP tests need GnuPG (apt-get install gnupg).")
+    # A short path: gpg-agent's socket path must stay under the Unix limit of ~100 bytes.
+    with tempfile.TemporaryDirectory(prefix="vd-msg-") as data_dir, override_settings(DATA_DIR=Path(data_dir)):
+        orgkey.create_key(name="Test PSIRT", email="security@example.com")
+        yield Path(data_dir)
+
+
+@pytest.fixture
+def org_keyring(org_key_dir: Path, settings: Settings) -> None:
+    """The organisation's key pair (made by `vulndesk pgp init` in real life) in the data folder."""
+    settings.DATA_DIR = org_key_dir
+
+
+def test_reply_through_the_mail_intake_lands_in_the_thread(
+    researcher: User, settings: Settings, tmp_path: Path
+) -> None:
+    settings.DATA_DIR = tmp_path
+    report = ReportFactory.create(researcher=researcher)
+    reply = _mail(From=researcher.email, To=reply_address(report), Subject="Re: [VD-R1]", body="Still happens in 4.3")
+
+    inbound = ingest_mail(reply.as_bytes())
+
+    assert inbound.status == InboundMail.Status.REPLY
+    assert Message.objects.get(report=report).body == "Still happens in 4.3"
+
+
+@pytest.mark.usefixtures("org_keyring")
+def test_encrypted_reply_round_trip(
+    smtp_server: SmtpServer,
+    researcher_gpg: GpgIdentity,
+    researcher: User,
+    analyst: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    MailPreference.objects.create(user=researcher, openpgp_public_key=researcher_gpg.public_key)
+    report = ReportFactory.create(researcher=researcher)
+    with django_capture_on_commit_callbacks(execute=True):
+        report_message(report, analyst, "Can you share the crash log?")
+    (received,) = smtp_server.mailbox.received
+    question = str(researcher_gpg.gpg.decrypt(str(received.get_payload())))
+    researcher_gpg.gpg.import_keys(orgkey.public_key())
+    answer = researcher_gpg.gpg.encrypt(
+        "Here it is: SIGSEGV in parse_header()", orgkey.fingerprint(), always_trust=True, armor=True
+    )
+    reply = _reply_to(received, sender=researcher.email, text=str(answer))
+
+    inbound = ingest_mail(reply.as_bytes())
+
+    assert "Can you share the crash log?" in question
+    assert inbound.status == InboundMail.Status.REPLY
+    assert (
+        Message.objects.filter(report=report, author=researcher).get().body == "Here it is: SIGSEGV in parse_header()"
+    )
