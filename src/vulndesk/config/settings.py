@@ -195,7 +195,8 @@ INTAKE_REPORT_ATTACHMENTS_MAX_BYTES = env_int("VULNDESK_REPORT_ATTACHMENTS_MAX_M
 INTAKE_ATTACHMENTS_PER_REPORT = env_int("VULNDESK_ATTACHMENTS_PER_REPORT", default=20, minimum=1)
 # Mail intake: a callable `(EmailMessage) -> bool` that takes replies (True = dealt with), and
 # the loopback address `vulndesk mail serve` listens on.
-INTAKE_MAIL_REPLY_HANDLER = env_str("VULNDESK_MAIL_REPLY_HANDLER")
+# Replies by email to a report go into its thread (messaging); empty turns threading off.
+INTAKE_MAIL_REPLY_HANDLER = env_str("VULNDESK_MAIL_REPLY_HANDLER", "vulndesk.messaging.inbound.handle_reply")
 INTAKE_SMTP_HOST = env_str("VULNDESK_SMTP_HOST", "127.0.0.1")
 INTAKE_SMTP_PORT = env_int("VULNDESK_SMTP_PORT", default=2525, minimum=1, maximum=65535)
 # Languages the PSIRT reads reports in, for security.txt (RFC 5646 tags).
