@@ -49,6 +49,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--vulnerabilities", type=int, default=100_000, help="Vulnerabilities to re-prioritize (100,000)."
     )
     parser.add_argument("--no-scoring", action="store_true", help="Leave out the scoring section.")
+    # Intake section (bench/intake.py): API submissions per second through gunicorn, 4 clients.
+    parser.add_argument("--submissions", type=int, default=2_000, help="API submissions to time (2,000).")
+    parser.add_argument("--no-intake", action="store_true", help="Leave out the intake section.")
     # Internal: run.py starts itself with these to run one scenario in a fresh process.
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
@@ -56,6 +59,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     if arguments.quick:
         arguments.reports, arguments.requests = 2_000, 60
         arguments.epss_rows, arguments.vulnerabilities = 20_000, 5_000
+        arguments.submissions = 200
     if arguments.reports < 1 or arguments.requests < 1:
         parser.error("--reports and --requests must be at least 1.")
     return arguments
@@ -121,6 +125,8 @@ def _run_scenario(label: str, database_url: str, arguments: argparse.Namespace) 
             *(["--no-messaging"] if arguments.no_messaging else []),
             *("--epss-rows", str(arguments.epss_rows), "--vulnerabilities", str(arguments.vulnerabilities)),
             *(["--no-scoring"] if arguments.no_scoring else []),
+            *("--submissions", str(arguments.submissions)),
+            *(["--no-intake"] if arguments.no_intake else []),
         ]
         completed = subprocess.run(command, env=environment, cwd=ROOT, check=False)  # noqa: S603  # our own script
         if completed.returncode != 0 or not result.exists():
@@ -191,6 +197,16 @@ def _scenario(arguments: argparse.Namespace) -> int:
             f"; EPSS {arguments.epss_rows:,} rows in {figures['epss_first_import_seconds']:.1f} s; "
             f"priority of {figures['vulnerabilities']:,} after KEV in "
             f"{figures['priority_recompute_after_kev_seconds']:.1f} s"
+        )
+        arguments.result.write_text(json.dumps(result, indent=1))
+    if not arguments.no_intake:
+        intake = importlib.import_module("bench.intake")
+        figures = intake.run(submissions=arguments.submissions, label=arguments.scenario)
+        result = json.loads(arguments.result.read_text())
+        result["intake"] = figures
+        result["summary"] += (
+            f"; {figures['submissions']:,} API submissions at {figures['per_second']:.0f}/s "
+            f"(p50 {figures['p50_ms']:.0f} ms, p99 {figures['p99_ms']:.0f} ms, 4 clients, gunicorn)"
         )
         arguments.result.write_text(json.dumps(result, indent=1))
     if not arguments.no_messaging:
