@@ -376,3 +376,58 @@ class PartnerStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_partner.organization}: {self.status}"
+
+
+class Subscription(models.Model):
+    """A staff member follows a product, a team or a case (or every release, with no scope).
+
+    Followed cases show on their subscriptions page; with `wants_briefing` they also receive
+    the release-day briefing for releases that touch what they follow (communications staff).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions")
+    product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("catalog.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions")
+    wants_briefing = models.BooleanField(default=False, help_text="Mail me the release-day briefing.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(product__isnull=True, team__isnull=True)
+                    | models.Q(product__isnull=True, case__isnull=True)
+                    | models.Q(team__isnull=True, case__isnull=True)
+                ),
+                name="subscription_one_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.product_id:
+            return f"product {self.product}"
+        if self.team_id:
+            return f"team {self.team}"
+        if self.case_id:
+            return f"case VD-C{self.case_id}"
+        return "every release"
+
+
+class BriefingSent(models.Model):
+    """One release-day briefing mailed to one person, so a re-run never sends it twice."""
+
+    release = models.ForeignKey("releases.Release", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["release", "user"], name="briefing_sent_unique")]
+
+    def __str__(self) -> str:
+        return f"briefing for {self.user}"

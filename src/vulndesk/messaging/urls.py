@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("responses/", views.response_templates, name="response_templates"),
     path("responses/new/", views.response_template_edit, name="response_template_add"),
     path("responses/<slug:key>/", views.response_template_edit, name="response_template_edit"),
+    path("subscriptions/", views.subscriptions, name="subscriptions"),
     path("outbox/", views.outbox, name="outbox"),
     path("outbox/<int:mail_id>/", views.outbox_mail, name="outbox_mail"),
     path("outbox/<int:mail_id>/resend/", views.outbox_resend, name="outbox_resend"),

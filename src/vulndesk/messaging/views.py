@@ -1,5 +1,7 @@
 """Threads in the portal: the report's and the case's conversation, writing and editing."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from vulndesk.accounts.models import User
+from vulndesk.catalog.models import Product, Team
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission, Role, can, is_staff_role, role_of
 from vulndesk.core.portal import paginate, signed_in_user
@@ -38,6 +41,7 @@ from vulndesk.messaging.models import (
     PartnerOrganization,
     PartnerStatus,
     ResponseTemplate,
+    Subscription,
 )
 from vulndesk.messaging.notifications import list_notifications_for_user, mark_read, unread_count
 from vulndesk.messaging.outbox import clear_bounce, resend_mail
@@ -74,7 +78,9 @@ from vulndesk.messaging.selectors import (
     list_revisions_for_user,
 )
 from vulndesk.messaging.services import edit_message, post_message, update_mail_preferences
+from vulndesk.messaging.subscriptions import followed_cases, subscribe, unsubscribe
 from vulndesk.scoring.models import Vulnerability
+from vulndesk.triage.selectors import list_cases_for_user
 
 THREAD_PAGE_SIZE = 50
 
@@ -526,3 +532,43 @@ def partner_case(request: HttpRequest, case_id: int) -> HttpResponse:
         "status_choices": PartnerStatus.Status.choices,
     }
     return render(request, "messaging/partner_case.html", context, status=400 if status_form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    """Follow products, teams or cases; see the followed cases; opt in to release-day briefings."""
+    user = signed_in_user(request)
+    if not is_staff_role(user):
+        raise PermissionDenied("Subscriptions are for the security team and its colleagues.")
+    if request.method == "POST":
+        if request.POST.get("remove", "").isdigit():
+            subscription = Subscription.objects.filter(user=user, pk=int(request.POST["remove"])).first()
+            if subscription is None:
+                raise Http404("No such subscription.")
+            unsubscribe(subscription, actor=user)
+            flash.success(request, f"You no longer follow {subscription.scope_label}.")
+            return redirect("subscriptions")
+        scope, _, raw_id = request.POST.get("scope", "").partition(":")
+        target: dict[str, Any] = {}
+        if raw_id.isdigit():
+            lookups: dict[str, Any] = {
+                "product": Product.objects,
+                "team": Team.objects,
+                "case": list_cases_for_user(user),
+            }
+            found = lookups[scope].filter(pk=int(raw_id)).first() if scope in lookups else None
+            if found is None:
+                raise Http404("No such product, team or case.")
+            target = {scope: found}
+        subscription = subscribe(user, wants_briefing=request.POST.get("wants_briefing") == "on", **target)
+        flash.success(request, f"You follow {subscription.scope_label}.")
+        return redirect("subscriptions")
+    context = {
+        "subscriptions": Subscription.objects.filter(user=user).select_related("product", "team", "case"),
+        "cases": followed_cases(user)[:100],
+        "products": Product.objects.order_by("name"),
+        "teams": Team.objects.order_by("name"),
+        "open_cases": list_cases_for_user(user).exclude(state="closed").order_by("-created_at")[:200],
+    }
+    return render(request, "messaging/subscriptions.html", context)

@@ -44,3 +44,7 @@ def test_notifications_digest(analyst: User, coordinator: User) -> None:
 
 def test_partners_remind(coordinator: User) -> None:
     assert _run("partners", "remind") == "0 organizations reminded.\n"
+
+
+def test_briefing_send() -> None:
+    assert _run("briefing", "send") == "0 briefings queued.\n"
