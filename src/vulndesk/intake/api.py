@@ -146,3 +146,17 @@ def list_report_attachments(request: HttpRequest, report_id: int) -> list[Attach
 )
 def get_report_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
     return attachment_response(get_attachment_for_user(caller(request), report_id, attachment_id))
+
+
+@router.post(
+    "/reports/tracked/{token}/attachments",
+    auth=PUBLIC,
+    response={201: list[AttachmentOut]},
+    summary="Attach files to an anonymous report",
+    openapi_extra=problem_responses(404, 422, public=True),
+)
+def post_tracked_attachments(
+    request: HttpRequest, token: str, files: File[list[UploadedFile]]
+) -> Status[list[Attachment]]:
+    """The holder of an anonymous report's tracking token adds files, under the same rules."""
+    return Status(201, add_attachments(get_report_by_tracking_token(token), files, actor=None))

@@ -378,9 +378,14 @@ def _store_files(report: Report, files: list[_CheckedFile], *, actor: User | Non
 
 
 @transaction.atomic
-def add_attachments(report: Report, uploads: Sequence[Upload], *, actor: User) -> list[Attachment]:
-    """Attach more files to a report the researcher can see: all of them, or none if one is refused."""
-    if not can(actor, Permission.REPORT_SUBMIT, report):
+def add_attachments(report: Report, uploads: Sequence[Upload], *, actor: User | None) -> list[Attachment]:
+    """Attach more files to a report: all of them, or none if one is refused.
+
+    `actor` is the researcher who sent it, or None for an anonymous report's tracking-link holder
+    (the caller has checked the token).
+    """
+    allowed = report.is_anonymous if actor is None else can(actor, Permission.REPORT_SUBMIT, report)
+    if not allowed:
         raise RuleViolation("Only the researcher who sent the report can add files to it.")
     if not uploads:
         raise RuleViolation("Choose at least one file.", field="attachments")

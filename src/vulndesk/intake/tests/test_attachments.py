@@ -348,3 +348,31 @@ def test_api_lists_and_downloads_attachments(api: Api, researcher: User, analyst
     assert api(outsider).get(f"/reports/{report.pk}/attachments").status_code == 404
     assert api(outsider).get(f"/reports/{report.pk}/attachments/{attachment.pk}").status_code == 404
     assert api(None).get(f"/reports/{report.pk}/attachments/{attachment.pk}").status_code == 401
+
+
+def test_api_anonymous_report_takes_files_through_its_token(api: Api) -> None:
+    receipt = submit_report(SUBMISSION, actor=None)
+
+    response = api(None).post_multipart(
+        f"/reports/tracked/{receipt.tracking_token}/attachments", {"files": [upload("a.png", PNG)]}
+    )
+    wrong = api(None).post_multipart("/reports/tracked/nope/attachments", {"files": [upload("a.png", PNG)]})
+
+    assert response.status_code == 201
+    assert receipt.report.attachments.get().kind == "png"
+    assert wrong.status_code == 404
+
+
+def test_anonymous_actor_cannot_add_files_to_an_account_report(researcher: User) -> None:
+    report = ReportFactory.create(researcher=researcher)
+
+    with pytest.raises(RuleViolation, match="Only the researcher"):
+        add_attachments(report, [upload("x.txt", TEXT)], actor=None)
+
+
+def test_researcher_api_view_has_no_low_signal_flag(api: Api, researcher: User) -> None:
+    report = ReportFactory.create(researcher=researcher, is_low_signal=True)
+
+    body = api(researcher).get(f"/reports/{report.pk}").json()
+
+    assert "is_low_signal" not in body
