@@ -18,6 +18,7 @@ from vulndesk.core.services import record_event
 from vulndesk.core.taxonomy import ImpactType, Severity
 from vulndesk.intake.models import Report, validate_cwe
 from vulndesk.lib.cvss_vectors import CvssScore, InvalidCvssVector, score_cvss_vector
+from vulndesk.messaging.events import announce_cve_assigned
 from vulndesk.scoring.bug_bar import (
     DEFAULT_RULES,
     Conditions,
@@ -124,6 +125,7 @@ def create_vulnerability(case: Case, details: VulnerabilityDetails, *, actor: Us
         changes={name: (None, value) for name, value in values.items() if value not in ("", None)},
     )
     _record_score_changes(vulnerability, {"cvss_vector": "", "cvss_score": None, "severity": ""}, actor=actor)
+    announce_cve_assigned(vulnerability)  # the researchers' threads (messaging)
     recompute_priorities([vulnerability.pk], actor=actor, reason="Recorded")
     vulnerability.refresh_from_db()
     return vulnerability
@@ -175,6 +177,8 @@ def update_vulnerability(
     vulnerability.save()
     record_event(vulnerability, tag="vulnerability:updated", actor=actor, changes=changes, rationale=rationale)
     _record_score_changes(vulnerability, before, actor=actor, rationale=rationale)
+    if "cve_id" in changes:
+        announce_cve_assigned(vulnerability, previous_cve_id=changes["cve_id"][0])  # the researchers' threads
     recompute_priorities([vulnerability.pk], actor=actor, reason="Details changed")
     vulnerability.refresh_from_db()
     return vulnerability

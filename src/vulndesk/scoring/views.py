@@ -17,6 +17,7 @@ from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission, can
 from vulndesk.core.portal import paginate, signed_in_user
+from vulndesk.core.taxonomy import ImpactType
 from vulndesk.scoring.calculator import Calculator, calculator_for, calculator_from_form
 from vulndesk.scoring.forms import (
     AffectedCustomersForm,
@@ -28,7 +29,7 @@ from vulndesk.scoring.forms import (
     SsvcForm,
     ThreatImportForm,
 )
-from vulndesk.scoring.models import Vulnerability
+from vulndesk.scoring.models import ExploitabilityAssessment, Vulnerability
 from vulndesk.scoring.priority import RESPONSE
 from vulndesk.scoring.selectors import (
     get_vulnerability_for_user,
@@ -96,7 +97,7 @@ def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int =
             if current_exploitability
             else {"latest_release": "less_likely", "older_releases": "less_likely"},
         ),
-        "ssvc_form": SsvcForm(prefix="ssvc"),
+        "ssvc_form": SsvcForm(prefix="ssvc", initial=_ssvc_suggestion(vulnerability, current_exploitability)),
         "override_form": PriorityOverrideForm(prefix="priority"),
         "customers_form": AffectedCustomersForm(
             prefix="customers", initial={"affected_customers": vulnerability.affected_customers}
@@ -113,6 +114,18 @@ def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int =
         "fix_due": vulnerability.created_at.date() + dt.timedelta(days=RESPONSE[in_force][1]),
     } | overrides
     return render(request, "scoring/vulnerability_detail.html", context, status=status)
+
+
+def _ssvc_suggestion(vulnerability: Vulnerability, exploitability: ExploitabilityAssessment | None) -> dict[str, str]:
+    """Starting values the analyst confirms: Exploitation from the exploitability assessment,
+    Technical Impact total for code execution and elevation (the attacker controls the system)."""
+    exploitation = "none"
+    if exploitability is not None and exploitability.is_exploited:
+        exploitation = "active"
+    elif exploitability is not None and exploitability.is_publicly_disclosed:
+        exploitation = "PoC"
+    total = vulnerability.impact_type in (ImpactType.REMOTE_CODE_EXECUTION, ImpactType.ELEVATION_OF_PRIVILEGE)
+    return {"exploitation": exploitation, "technical_impact": "total" if total else "partial"}
 
 
 def _for_change(request: HttpRequest, vulnerability_id: int) -> tuple[User, Vulnerability]:

@@ -8,7 +8,7 @@ from pytest_django.fixtures import DjangoAssertNumQueries
 from vulndesk.accounts.models import User
 from vulndesk.core.tests.factories import ProductFactory, VulnerabilityFactory
 from vulndesk.scoring.models import EpssScore, ExploitabilityAssessment, ProductSeverity, SsvcAssessment
-from vulndesk.scoring.services import recompute_priorities
+from vulndesk.scoring.services import assess_exploitability, recompute_priorities
 
 VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 PICKERS_31 = {"cvss_version": "3.1", "cvss_31_AV": "L", "cvss_31_AC": "L", "cvss_31_PR": "L", "cvss_31_UI": "N",
@@ -336,3 +336,16 @@ def test_the_template_tag_names_the_vector_input_after_the_prefix() -> None:
     assert f'value="{VECTOR}"' in rendered
     assert 'name="suggested_cvss_31_AV"' in rendered
     assert "9.8 Critical" in rendered
+
+
+def test_ssvc_form_starts_from_the_exploitability_assessment(analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create(impact_type="rce")
+    assess_exploitability(
+        vulnerability, latest_release="detected", older_releases="n/a", is_publicly_disclosed=True, is_exploited=True,
+        actor=analyst,
+    )  # fmt: skip
+
+    content = _client(analyst).get(f"/vulnerabilities/{vulnerability.pk}/").content.decode()
+
+    assert '<option value="active" selected>Active</option>' in content
+    assert '<option value="total" selected>Total</option>' in content
