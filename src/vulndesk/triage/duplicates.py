@@ -140,27 +140,30 @@ def _gather(report: Report) -> QuerySet[Report]:
 
 
 def _search_term_sets(report: Report) -> list[list[str]]:
-    """Word sets that must all appear: the title's longest words, and the words of each named endpoint."""
+    """Terms that must all appear: the title's longest words; and each named endpoint, whole.
+
+    An endpoint stays one term: PostgreSQL's parser keeps "/api/files/12/export" or a URL as
+    one token (so the id in it counts), and on SQLite it is one substring.
+    """
     plain = sorted(set(_WORD.findall(report.title.lower())) - _STOP, key=lambda word: (-len(word), word))
     sets = [plain[:_SEARCH_TERMS]] if plain else []
-    for endpoint in sorted(endpoints(_text(report)))[:2]:
-        parts = [word for word in _WORD.findall(endpoint) if word not in _STOP and not word.isdigit()]
-        if parts:
-            sets.append(sorted(set(parts), key=lambda word: (-len(word), word))[:_SEARCH_TERMS])
+    sets += [[endpoint] for endpoint in sorted(endpoints(_text(report)), key=lambda e: (-len(e), e))[:3]]
     return sets
 
 
 def _matching(reports: QuerySet[Report], terms: list[str]) -> QuerySet[Report]:
     if connection.vendor == "postgresql":
-        # Through the GIN index of triage migration 0005; unordered, so the index answers fast.
-        query = SearchQuery(" & ".join(terms), config="english", search_type="plain")
+        # Through the GIN index of triage migration 0005; plainto_tsquery ANDs the terms' tokens.
+        query = SearchQuery(" ".join(terms), config="english", search_type="plain")
         vector = SearchVector("title", "description", "steps_to_reproduce", config="english")
         return reports.annotate(search=vector).filter(search=query)
     # SQLite has no such index: look among the latest reports only, so the scan stays bounded.
     newest = Report.objects.aggregate(newest=Max("pk"))["newest"] or 0
     matching = reports.filter(pk__gt=newest - _SQLITE_WINDOW)
     for term in terms:
-        matching = matching.filter(Q(title__icontains=term) | Q(description__icontains=term))
+        matching = matching.filter(
+            Q(title__icontains=term) | Q(description__icontains=term) | Q(steps_to_reproduce__icontains=term)
+        )
     return matching
 
 
