@@ -10,7 +10,6 @@ Similarity scores are internal: only people who triage may see them.
 """
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -207,16 +206,3 @@ def _score(
         score += WEIGHTS["attachment"]
         reasons.append("identical attachment (SHA-256 " + ", ".join(sorted(h[:12] for h in same_files)) + "…)")
     return Candidate(report=other, score=round(min(score, 1.0), 3), reasons=reasons)
-
-
-def root_of(report: Report) -> Report:
-    """The report a duplicate finally points at (duplicates never chain, but older data might)."""
-    seen: set[int] = set()
-    while report.duplicate_of_id is not None and report.pk not in seen:
-        seen.add(report.pk)
-        report = Report.objects.get(pk=report.duplicate_of_id)
-    return report
-
-
-def references(reports: Iterable[Report]) -> str:
-    return ", ".join(report.reference for report in reports)

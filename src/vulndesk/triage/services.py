@@ -435,20 +435,6 @@ def record_validation(report: Report, data: ValidationInput, *, actor: User) -> 
     return validation
 
 
-@transaction.atomic
-def share_validation(validation: Validation, teams: Sequence[Team], *, actor: User) -> Validation:
-    """Ask engineering teams to confirm: they see this record and the report's title, nothing else."""
-    _require_triage(actor, validation.report)
-    validation.shared_with.add(*teams)
-    record_event(
-        validation.report,
-        tag="report:validation_shared",
-        actor=actor,
-        changes={"teams": (None, ",".join(team.slug for team in teams))},
-    )
-    return validation
-
-
 # --- Cases: the servicing decision ----------------------------------------------------------------
 
 
