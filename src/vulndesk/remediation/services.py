@@ -6,6 +6,7 @@ from vulndesk.accounts.models import User
 from vulndesk.catalog.models import ProductVersion, Team
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.services import change_state, enter_initial_state, record_event
+from vulndesk.messaging.events import announce_release_scheduled
 from vulndesk.remediation.models import Fix
 from vulndesk.scoring.models import Vulnerability
 from vulndesk.triage.models import Case
@@ -36,6 +37,8 @@ def create_fix(
         target_release_id=target_release_id,
     )
     enter_initial_state(fix, actor=actor)
+    if fix.target_release is not None:
+        announce_release_scheduled(vulnerability.case, fix.target_release)  # the researchers' threads
     case = vulnerability.case
     if case.state == Case.State.OPEN:
         transition_case(case, Case.State.REMEDIATING, actor=actor, reason=f"First fix planned: {fix}")
@@ -58,4 +61,6 @@ def set_fix_target_release(fix: Fix, target_release_id: int | None, *, actor: Us
     fix.target_release_id = target_release_id
     fix.save(update_fields=["target_release", "updated_at"])
     record_event(fix, tag="fix:retargeted", actor=actor, changes={"target_release": (before, target_release_id)})
+    if fix.target_release is not None and target_release_id != before:
+        announce_release_scheduled(fix.vulnerability.case, fix.target_release)  # the researchers' threads
     return fix
