@@ -19,7 +19,7 @@ from vulndesk.intake.models import Report
 from vulndesk.intake.schemas import ReportOut
 from vulndesk.intake.selectors import get_report_for_user
 from vulndesk.triage.clocks import Clock, report_clocks
-from vulndesk.triage.duplicates import find_duplicate_candidates
+from vulndesk.triage.duplicates import KnownVulnerability, find_duplicate_candidates, known_vulnerabilities
 from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView, Validation
 from vulndesk.triage.schemas import (
     AssignmentIn,
@@ -37,6 +37,7 @@ from vulndesk.triage.schemas import (
     DuplicateOfIn,
     DutyPeriodIn,
     DutyPeriodOut,
+    KnownVulnerabilityOut,
     QueueItemOut,
     QueuePage,
     QueueQuery,
@@ -364,6 +365,18 @@ def list_duplicate_candidates(request: HttpRequest, report_id: int, limit: int =
     return [
         DuplicateCandidateOut.of(candidate) for candidate in find_duplicate_candidates(report, limit=min(limit, 50))
     ]
+
+
+@router.get(
+    "/reports/{report_id}/known-vulnerabilities",
+    response=list[KnownVulnerabilityOut],
+    summary="Vulnerabilities already known in the report's product, most similar first",
+    openapi_extra=problem_responses(401, 404),
+)
+def list_known_vulnerabilities(request: HttpRequest, report_id: int, limit: int = 10) -> list[KnownVulnerability]:
+    """A report may describe a vulnerability already in a case: then it joins that case rather than a new one."""
+    report = get_report_for_user(caller(request), report_id, need=Permission.REPORT_TRIAGE)
+    return known_vulnerabilities(report, limit=min(limit, 50))
 
 
 @router.post(

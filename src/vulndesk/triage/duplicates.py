@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Max, Q, QuerySet
 
 from vulndesk.intake.models import Attachment, Report
+from vulndesk.triage.models import Case
 
 PER_SOURCE = 150
 # Weights sum to more than 1 on purpose; the score is capped, and identical attachments alone
@@ -206,3 +207,50 @@ def _score(
         score += WEIGHTS["attachment"]
         reasons.append("identical attachment (SHA-256 " + ", ".join(sorted(h[:12] for h in same_files)) + "…)")
     return Candidate(report=other, score=round(min(score, 1.0), 3), reasons=reasons)
+
+
+@dataclass(frozen=True)
+class KnownVulnerability:
+    id: int
+    cve_id: str | None
+    title: str
+    case_reference: str
+    score: float
+    reasons: list[str]
+
+
+def known_vulnerabilities(report: Report, *, limit: int = 10) -> list[KnownVulnerability]:
+    """Vulnerabilities already recorded for the report's product (through its cases), most similar first.
+
+    Read through relation names (a case's `vulnerabilities`), so triage never imports scoring.
+    """
+    if report.product_id is None:
+        return []
+    rows = (
+        Case.objects.filter(case_reports__report__product_id=report.product_id, vulnerabilities__isnull=False)
+        .values_list(
+            "pk",
+            "vulnerabilities__id",
+            "vulnerabilities__cve_id",
+            "vulnerabilities__title",
+            "vulnerabilities__description",
+            "vulnerabilities__cwe",
+        )
+        .distinct()[:500]
+    )
+    own_words = words(_text(report))
+    found = []
+    for case_id, vulnerability_id, cve_id, title, description, cwe in rows:
+        text = _jaccard(own_words, words(f"{title} {description}"))
+        reasons = ["same product"]
+        score = WEIGHTS["product"] + WEIGHTS["text"] * min(1.0, text * 2)
+        if text >= 0.2:
+            reasons.append(f"close text ({text:.0%} of words shared)")
+        if report.cwe and report.cwe == cwe:
+            score += WEIGHTS["cwe"]
+            reasons.append(f"same {cwe}")
+        found.append(
+            KnownVulnerability(vulnerability_id, cve_id, title, f"VD-C{case_id}", round(min(score, 1.0), 3), reasons)
+        )
+    found.sort(key=lambda known: (-known.score, known.id))
+    return found[:limit]

@@ -382,3 +382,12 @@ class TimelineEntryOut(Schema):
     actor_id: int | None
     changes: dict[str, Any]
     rationale: str
+
+
+class KnownVulnerabilityOut(Schema):
+    id: int
+    cve_id: str | None
+    title: str
+    case_reference: str
+    score: float = Field(description="0 to 1; internal.")
+    reasons: list[str]

@@ -9,11 +9,11 @@ from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.tests.api_client import ApiClient, problem_fields
-from vulndesk.core.tests.factories import ProductFactory, ReportFactory
+from vulndesk.core.tests.factories import ProductFactory, ReportFactory, VulnerabilityFactory
 from vulndesk.intake.models import Attachment, Report
 from vulndesk.triage.duplicates import endpoints, find_duplicate_candidates, words
 from vulndesk.triage.models import DuplicateCredit
-from vulndesk.triage.services import mark_duplicate
+from vulndesk.triage.services import create_case, mark_duplicate
 
 Api = Callable[[User | None], ApiClient]
 
@@ -195,3 +195,31 @@ def test_researcher_cannot_mark_duplicates(api: Api, researcher: User) -> None:
     response = api(researcher).post(f"/reports/{report.pk}/duplicate-of", {"original_id": ReportFactory.create().pk})
 
     assert response.status_code == 403
+
+
+def test_known_vulnerabilities_of_the_same_product(api: Api, analyst: User, coordinator: User) -> None:
+    product = ProductFactory.create()
+    confirmed = ReportFactory.create(product=product, state=Report.State.CONFIRMED)
+    case = create_case(title="Parser", reports=[confirmed], actor=coordinator)
+    VulnerabilityFactory.create(case=case, title="Heap overflow in the PNG decoder", cve_id="CVE-2026-1111")
+    VulnerabilityFactory.create(case=case, title="Spoofed sender name in mail", cve_id="CVE-2026-2222")
+    elsewhere = create_case(
+        title="Other", reports=[ReportFactory.create(state=Report.State.CONFIRMED)], actor=coordinator
+    )
+    VulnerabilityFactory.create(case=elsewhere, title="Heap overflow in the PNG decoder again")
+    report = ReportFactory.create(
+        product=product, title="PNG decoder heap overflow", description="A crafted PNG overflows the heap."
+    )
+
+    response = api(analyst).get(f"/reports/{report.pk}/known-vulnerabilities")
+
+    found = response.json()
+    assert [item["cve_id"] for item in found] == ["CVE-2026-1111", "CVE-2026-2222"]
+    assert found[0]["case_reference"] == case.reference
+    assert "close text" in " ".join(found[0]["reasons"])
+
+
+def test_known_vulnerabilities_are_staff_only(api: Api, researcher: User) -> None:
+    report = ReportFactory.create(researcher=researcher)
+
+    assert api(researcher).get(f"/reports/{report.pk}/known-vulnerabilities").status_code == 404
