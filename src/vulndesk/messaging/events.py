@@ -1,7 +1,7 @@
 """Researcher-visible events from later stages, posted in the researcher threads of a case's reports.
 
 Called by the scoring and remediation services in their own transaction (the one sanctioned
-way those apps reach messaging; see docs/decisions/0007-messaging-channels-and-outbox.md).
+way those apps reach messaging; see docs/decisions/0006-messaging-channels-outbox.md).
 Each event also goes out by mail through the outbox, like every researcher-thread message.
 """
 
