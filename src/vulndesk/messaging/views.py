@@ -80,6 +80,7 @@ from vulndesk.messaging.selectors import (
 from vulndesk.messaging.services import edit_message, post_message, update_mail_preferences
 from vulndesk.messaging.subscriptions import followed_cases, subscribe, unsubscribe
 from vulndesk.scoring.models import Vulnerability
+from vulndesk.triage.models import Case
 from vulndesk.triage.selectors import list_cases_for_user
 
 THREAD_PAGE_SIZE = 50
@@ -97,6 +98,12 @@ def _partner_organizations(user: User, thread: Thread) -> list[PartnerOrganizati
         return []
     invited = CasePartner.objects.filter(case=thread.case, removed_at__isnull=True).select_related("organization")
     return [case_partner.organization for case_partner in invited.order_by("organization__name")]
+
+
+def _case_of(thread: Thread, user: User) -> Case | None:
+    """The case a report belongs to, for staff who may open its thread (a link from the report's thread)."""
+    link = getattr(thread.report, "case_link", None) if thread.report is not None else None
+    return link.case if link is not None and can(user, Permission.CASE_VIEW, link.case) else None
 
 
 def thread_context(
@@ -138,6 +145,7 @@ def thread_context(
         ),
         "replying_to": replying_to,
         "viewer": user,
+        "report_case": _case_of(thread, user),
         "writable": channels,
         "templates": templates,
         "can_manage_templates": can(user, Permission.RESPONSE_TEMPLATE_MANAGE),

@@ -8,6 +8,7 @@ from vulndesk.accounts.models import User
 from vulndesk.core.tests.factories import CaseFactory, ReportFactory
 from vulndesk.messaging.models import Channel, Message
 from vulndesk.messaging.tests.factories import case_note, report_message
+from vulndesk.triage.models import CaseReport
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +174,27 @@ def test_long_thread_opens_on_its_latest_page_with_bounded_queries(
     assert b"note number 000" not in latest.content
     assert b"Earlier messages" in latest.content
     assert b"note number 000" in first.content
+
+
+def test_report_thread_links_to_its_case_for_staff(client: Client, analyst: User, researcher: User) -> None:
+    report = ReportFactory.create(researcher=researcher, state="confirmed")
+    case = CaseFactory.create()
+    CaseReport.objects.create(case=case, report=report)
+
+    client.force_login(analyst)
+    staff_page = client.get(f"/reports/{report.pk}/")
+    client.force_login(researcher)
+    researcher_page = client.get(f"/reports/{report.pk}/")
+
+    assert f'href="/cases/{case.pk}/messages/"'.encode() in staff_page.content
+    assert f"/cases/{case.pk}/".encode() not in researcher_page.content
+
+
+def test_notifications_page_links_to_the_staff_tools(client: Client, admin_user: User) -> None:
+    client.force_login(admin_user)
+
+    page = client.get("/notifications/").content
+
+    assert b'href="/outbox/"' in page
+    assert b'href="/subscriptions/"' in page
+    assert b'href="/responses/"' in page
