@@ -91,6 +91,19 @@ def transition_report(
     return _move_report(locked, to, actor=actor, reason=reason, duplicate_of=duplicate_of)
 
 
+@transaction.atomic
+def resume_triage_on_reply(report: Report) -> Report | None:
+    """The researcher answered while the report waited on them: back to triaging, and the clocks run again.
+
+    For the messaging layer to call when a researcher's message arrives; does nothing unless the
+    report is in Needs info. The system is the actor (the researcher may not move reports).
+    """
+    locked = Report.objects.select_for_update().get(pk=report.pk)
+    if locked.state != Report.State.NEEDS_INFO:
+        return None
+    return _move_report(locked, Report.State.TRIAGING, actor=None, reason="The researcher answered.", duplicate_of=None)
+
+
 def _move_report(report: Report, to: str, *, actor: User | None, reason: str, duplicate_of: Report | None) -> Report:
     reason = reason.strip()
     report.check_transition(to)  # the state machine's own message beats "give a reason" for a move that can't happen

@@ -13,7 +13,7 @@ from vulndesk.core.models import AuditEvent, StateInterval
 from vulndesk.core.permissions import Role
 from vulndesk.core.tests.factories import ReportFactory, UserFactory
 from vulndesk.intake.models import Report
-from vulndesk.triage.services import transition_report
+from vulndesk.triage.services import resume_triage_on_reply, transition_report
 
 S = Report.State
 ALL_PAIRS = list(itertools.product(S.values, S.values))
@@ -211,3 +211,17 @@ def test_reopening_a_duplicate_unlinks_it(analyst: User) -> None:
 
     report.refresh_from_db()
     assert (report.state, report.duplicate_of) == (S.TRIAGING, None)
+
+
+def test_the_researchers_answer_moves_needs_info_back_to_triaging(analyst: User) -> None:
+    waiting, busy = _report_in(S.NEEDS_INFO), _report_in(S.VALIDATING)
+
+    resumed = resume_triage_on_reply(waiting)
+    untouched = resume_triage_on_reply(busy)
+
+    assert resumed is not None
+    assert resumed.state == S.TRIAGING
+    assert untouched is None
+    assert (
+        AuditEvent.objects.get(tag="report:triaging", target_id=str(waiting.pk)).rationale == "The researcher answered."
+    )
