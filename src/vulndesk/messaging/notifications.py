@@ -30,7 +30,9 @@ def _delivery(user: User) -> str:
     return preference.notification_delivery if preference else IMMEDIATELY
 
 
-def notify(recipient: User, *, kind: str, text: str, url: str, message: Message | None = None) -> Notification | None:
+def notify(
+    recipient: User, *, kind: str, text: str, url: str, message: Message | None = None, may_mail: bool = True
+) -> Notification | None:
     """Record one notification for a staff member and mail it now if that is their preference.
 
     Researchers and inactive accounts get none: their channel is the researcher thread.
@@ -40,7 +42,7 @@ def notify(recipient: User, *, kind: str, text: str, url: str, message: Message 
     notification = Notification.objects.create(
         recipient=recipient, kind=kind, text=text[:300], url=url, message=message
     )
-    if _delivery(recipient) == IMMEDIATELY:
+    if may_mail and _delivery(recipient) == IMMEDIATELY:
         queue_mail(
             to=recipient.email,
             subject=f"[{settings.ORGANIZATION_NAME}] {notification.text}"[:300],
@@ -121,9 +123,16 @@ def notify_assignment(report: Report, *, assignee: User, actor: User | None) -> 
     )
 
 
-def notify_sla_warning(recipient: User, *, reference: str, text: str, url: str) -> Notification | None:
-    """An SLA clock of `reference` is at risk or breached (triage decides when, and whom)."""
-    return notify(recipient, kind=Notification.Kind.SLA_WARNING, text=f"{reference}: {text}", url=url)
+def notify_sla_warning(
+    recipient: User, *, reference: str, text: str, url: str, already_mailed: bool = False
+) -> Notification | None:
+    """An SLA clock of `reference` is at risk or breached (triage decides when, and whom).
+
+    `already_mailed`: the caller sent its own mail, so this only adds the in-app notification.
+    """
+    return notify(
+        recipient, kind=Notification.Kind.SLA_WARNING, text=f"{reference}: {text}", url=url, may_mail=not already_mailed
+    )
 
 
 def unread_count(user: User) -> int:

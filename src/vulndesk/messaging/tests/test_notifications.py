@@ -1,12 +1,16 @@
 """Staff notifications: who is told what, how, and the unread count."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.core import mail as django_mail
 from django.test import Client
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Role
+from vulndesk.core.services import enter_initial_state
 from vulndesk.core.tests.api_client import ApiClient
 from vulndesk.core.tests.factories import CaseFactory, ReportFactory, UserFactory
 from vulndesk.intake.models import Report
@@ -16,6 +20,7 @@ from vulndesk.messaging.services import edit_message
 from vulndesk.messaging.tests.factories import case_note, report_message
 from vulndesk.triage.models import CaseReport
 from vulndesk.triage.services import assign_report
+from vulndesk.triage.sla import warn_before_breaches
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +205,17 @@ def test_triage_assignment_notifies_the_assignee(analyst: User, coordinator: Use
     assign_report(report, analyst, actor=coordinator)
 
     assert Notification.objects.get().text == f"{coordinator} assigned {report.reference} to you"
+
+
+def test_sla_warning_also_appears_in_vulndesk_without_a_second_mail(analyst: User) -> None:
+    with time_machine.travel(dt.datetime(2026, 11, 27, 10, tzinfo=dt.UTC), tick=False):
+        report = ReportFactory.create(assignee=analyst)
+        enter_initial_state(report, actor=report.researcher)
+
+    warn_before_breaches(now=dt.datetime(2026, 11, 30, 8, tzinfo=dt.UTC))
+
+    notification = Notification.objects.get(recipient=analyst)
+    assert notification.kind == Notification.Kind.SLA_WARNING
+    assert notification.text.startswith(f"{report.reference}: First response is due")
+    assert not OutboundMail.objects.exists()  # triage mailed it itself
+    assert len(django_mail.outbox) == 1
