@@ -19,6 +19,7 @@ from django.utils import timezone
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Role
 from vulndesk.intake.models import Report
+from vulndesk.messaging.notifications import notify_sla_warning
 from vulndesk.triage.clocks import Clock, ClockStatus, case_clocks, headline, report_clocks
 from vulndesk.triage.models import Case, ReportSla, SlaSweep, SlaWarning
 from vulndesk.triage.selectors import close_proposals
@@ -116,6 +117,9 @@ def _warn(
             from_email=None,
             recipient_list=recipients,
         )
+        for person in User.objects.filter(email__in=recipients, is_active=True):  # in vulndesk too (messaging)
+            text = f"{clock.label} {verb} {clock.due_at:%d %b %H:%M} UTC"
+            notify_sla_warning(person, reference=reference, text=text, url=path, already_mailed=True)
         sent.append(Warned(kind, object_id, reference, clock.name, clock.status, clock.due_at, recipients))
     return sent
 
