@@ -5,7 +5,17 @@ from django import forms
 from vulndesk.catalog.models import Product
 from vulndesk.core.taxonomy import ImpactType, Severity
 from vulndesk.scoring.models import Exploitability, ProductSeverity
-from vulndesk.scoring.ssvc import EXPLOITATION, PUBLIC_SAFETY_IMPACT, TECHNICAL_IMPACT, UTILITY
+from vulndesk.scoring.ssvc import (
+    AUTOMATABLE,
+    EXPLOITATION,
+    EXPOSURE,
+    HUMAN_IMPACT,
+    MISSION_IMPACT,
+    PUBLIC_SAFETY_IMPACT,
+    SAFETY_IMPACT,
+    TECHNICAL_IMPACT,
+    UTILITY,
+)
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
 
@@ -77,6 +87,50 @@ class SsvcForm(forms.Form):
         choices=_choices(PUBLIC_SAFETY_IMPACT.values), label=f"Public Safety Impact ({PUBLIC_SAFETY_IMPACT.version})"
     )
     rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DeployerSsvcForm(forms.Form):
+    """The deployer tree: Human Impact directly, or Safety Impact and Mission Impact to derive it."""
+
+    exploitation = forms.ChoiceField(
+        choices=_choices(EXPLOITATION.values), label=f"Exploitation ({EXPLOITATION.version})"
+    )
+    exposure = forms.ChoiceField(
+        choices=_choices(EXPOSURE.values),
+        label=f"System Exposure ({EXPOSURE.version})",
+        help_text="Small: local or behind strong controls; controlled: reachable with effort; open: internet.",
+    )
+    automatable = forms.ChoiceField(choices=_choices(AUTOMATABLE.values), label=f"Automatable ({AUTOMATABLE.version})")
+    human_impact = forms.ChoiceField(
+        choices=[("", "Derive from Safety and Mission Impact"), *_choices(HUMAN_IMPACT.values)],
+        required=False,
+        label=f"Human Impact ({HUMAN_IMPACT.version})",
+    )
+    safety_impact = forms.ChoiceField(
+        choices=[("", "—"), *_choices(SAFETY_IMPACT.values)],
+        required=False,
+        label=f"Safety Impact ({SAFETY_IMPACT.version})",
+        help_text="With Mission Impact, when Human Impact is left to derive.",
+    )
+    mission_impact = forms.ChoiceField(
+        choices=[("", "—"), *_choices(MISSION_IMPACT.values)],
+        required=False,
+        label=f"Mission Impact ({MISSION_IMPACT.version})",
+    )
+    rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self) -> dict[str, str]:
+        data: dict[str, str] = super().clean() or {}
+        if data.get("human_impact") and (data.get("safety_impact") or data.get("mission_impact")):
+            self.add_error(
+                "human_impact",
+                "Give Human Impact, or leave it to derive from Safety and Mission Impact — not both.",
+            )
+        return data
+
+    def tree_values(self) -> dict[str, str | None]:
+        """The cleaned decision points for `decide_ssvc("deployer", …)`; empty choices are not given."""
+        return {name: value or None for name, value in self.cleaned_data.items() if name != "rationale"}
 
 
 class PriorityOverrideForm(forms.Form):

@@ -16,6 +16,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("vulnerabilities/<int:vulnerability_id>/ssvc/", views.vulnerability_ssvc, name="vulnerability_ssvc"),
     path(
+        "vulnerabilities/<int:vulnerability_id>/ssvc/deployer/",
+        views.vulnerability_ssvc_deployer,
+        name="vulnerability_ssvc_deployer",
+    ),
+    path(
         "vulnerabilities/<int:vulnerability_id>/priority/", views.vulnerability_priority, name="vulnerability_priority"
     ),
     path(

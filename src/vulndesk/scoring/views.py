@@ -22,6 +22,7 @@ from vulndesk.scoring.calculator import Calculator, calculator_for, calculator_f
 from vulndesk.scoring.forms import (
     AffectedCustomersForm,
     ComponentCveForm,
+    DeployerSsvcForm,
     ExploitabilityForm,
     PriorityOverrideForm,
     ProductSeverityForm,
@@ -29,7 +30,7 @@ from vulndesk.scoring.forms import (
     SsvcForm,
     ThreatImportForm,
 )
-from vulndesk.scoring.models import ExploitabilityAssessment, Vulnerability
+from vulndesk.scoring.models import ExploitabilityAssessment, SsvcAssessment, Vulnerability
 from vulndesk.scoring.priority import RESPONSE
 from vulndesk.scoring.selectors import (
     get_vulnerability_for_user,
@@ -98,6 +99,10 @@ def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int =
             else {"latest_release": "less_likely", "older_releases": "less_likely"},
         ),
         "ssvc_form": SsvcForm(prefix="ssvc", initial=_ssvc_suggestion(vulnerability, current_exploitability)),
+        "deployer_form": DeployerSsvcForm(
+            prefix="deployer",
+            initial={"exploitation": _ssvc_suggestion(vulnerability, current_exploitability)["exploitation"]},
+        ),
         "override_form": PriorityOverrideForm(prefix="priority"),
         "customers_form": AffectedCustomersForm(
             prefix="customers", initial={"affected_customers": vulnerability.affected_customers}
@@ -105,7 +110,8 @@ def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int =
         "component_form": ComponentCveForm(prefix="component"),
         "product_severities": list_product_severities_of(vulnerability),
         "exploitability": current_exploitability,
-        "ssvc": list_ssvc_assessments_of(vulnerability).first(),
+        "ssvc": _latest_ssvc(vulnerability, SsvcAssessment.Tree.SUPPLIER),
+        "deployer_ssvc": _latest_ssvc(vulnerability, SsvcAssessment.Tree.DEPLOYER),
         "threat_matches": list_threat_matches(vulnerability),
         "history": list_score_changes(vulnerability)[:50],
         "priority": priority,
@@ -114,6 +120,10 @@ def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int =
         "fix_due": vulnerability.created_at.date() + dt.timedelta(days=RESPONSE[in_force][1]),
     } | overrides
     return render(request, "scoring/vulnerability_detail.html", context, status=status)
+
+
+def _latest_ssvc(vulnerability: Vulnerability, tree: str) -> SsvcAssessment | None:
+    return list_ssvc_assessments_of(vulnerability).filter(tree=tree).first()
 
 
 def _ssvc_suggestion(vulnerability: Vulnerability, exploitability: ExploitabilityAssessment | None) -> dict[str, str]:
@@ -233,6 +243,23 @@ def vulnerability_ssvc(request: HttpRequest, vulnerability_id: int) -> HttpRespo
     decision = decide_ssvc("supplier", values)
     record_ssvc_decision(vulnerability, decision, actor=user, rationale=form.cleaned_data["rationale"])
     messages.success(request, f"SSVC: {decision.outcome}.")
+    return redirect("vulnerability_detail", vulnerability.pk)
+
+
+@login_required
+@require_POST
+def vulnerability_ssvc_deployer(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
+    user, vulnerability = _for_change(request, vulnerability_id)
+    form = DeployerSsvcForm(request.POST, prefix="deployer")
+    if not form.is_valid():
+        return _detail(request, vulnerability, deployer_form=form, status=400)
+    try:
+        decision = decide_ssvc(SsvcAssessment.Tree.DEPLOYER, form.tree_values())
+    except RuleViolation as error:
+        form.add_error(error.field if error.field in form.fields else None, str(error))
+        return _detail(request, vulnerability, deployer_form=form, status=400)
+    record_ssvc_decision(vulnerability, decision, actor=user, rationale=form.cleaned_data["rationale"])
+    messages.success(request, f"SSVC (deployer): {decision.outcome}.")
     return redirect("vulnerability_detail", vulnerability.pk)
 
 

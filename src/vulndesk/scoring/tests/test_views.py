@@ -349,3 +349,114 @@ def test_ssvc_form_starts_from_the_exploitability_assessment(analyst: User) -> N
 
     assert '<option value="active" selected>Active</option>' in content
     assert '<option value="total" selected>Total</option>' in content
+
+
+DEPLOYER = {"deployer-exploitation": "active", "deployer-exposure": "open", "deployer-automatable": "yes",
+            "deployer-human_impact": "high", "deployer-rationale": "Our hosted edition is on the internet."}  # fmt: skip
+
+
+def test_deployer_ssvc_form_records_a_decision(analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create()
+    client = _client(analyst)
+
+    response = client.post(f"/vulnerabilities/{vulnerability.pk}/ssvc/deployer/", DEPLOYER)
+
+    assert response.status_code == 302
+    decision = SsvcAssessment.objects.get()
+    assert (decision.tree, decision.outcome) == ("deployer", "immediate")
+    assert decision.decision_points["EXP"] == {"name": "System Exposure", "version": "1.0.1", "value": "open"}
+    assert decision.rationale == "Our hosted edition is on the internet."
+    page = client.get(f"/vulnerabilities/{vulnerability.pk}/").content.decode()
+    assert "SSVC (deployer)" in page
+    assert "No deployer decision yet" not in page
+    assert "Immediate" in page
+    assert "No SSVC decision yet." in page  # the supplier panel still has none
+
+
+def test_deployer_ssvc_form_derives_human_impact(analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create()
+    values = DEPLOYER | {"deployer-human_impact": "", "deployer-safety_impact": "Catastrophic",
+                         "deployer-mission_impact": "None", "deployer-exploitation": "none",
+                         "deployer-exposure": "small", "deployer-automatable": "no"}  # fmt: skip
+
+    response = _client(analyst).post(f"/vulnerabilities/{vulnerability.pk}/ssvc/deployer/", values)
+
+    assert response.status_code == 302
+    decision = SsvcAssessment.objects.get()
+    assert decision.decision_points["HI"]["value"] == "very high"
+    assert decision.outcome == "scheduled"
+
+
+def test_deployer_ssvc_form_names_the_missing_decision_point(analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create()
+    values = DEPLOYER | {"deployer-human_impact": "", "deployer-safety_impact": "Major"}
+
+    response = _client(analyst).post(f"/vulnerabilities/{vulnerability.pk}/ssvc/deployer/", values)
+
+    assert response.status_code == 400
+    form = response.context["deployer_form"]
+    assert "Give Human Impact, or Safety Impact and Mission Impact" in form.errors["human_impact"][0]
+    assert not SsvcAssessment.objects.exists()
+
+
+def test_deployer_ssvc_form_names_an_unknown_value(analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create()
+
+    response = _client(analyst).post(
+        f"/vulnerabilities/{vulnerability.pk}/ssvc/deployer/", DEPLOYER | {"deployer-exposure": "internet"}
+    )
+
+    assert response.status_code == 400
+    assert "exposure" in response.context["deployer_form"].errors
+    assert 'id="id_deployer-exposure_error"' in response.content.decode()
+    assert not SsvcAssessment.objects.exists()
+
+
+def test_deployer_ssvc_form_refuses_both_human_impact_and_its_parts(analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create()
+
+    response = _client(analyst).post(
+        f"/vulnerabilities/{vulnerability.pk}/ssvc/deployer/", DEPLOYER | {"deployer-safety_impact": "Minor"}
+    )
+
+    assert response.status_code == 400
+    assert "not both" in response.context["deployer_form"].errors["human_impact"][0]
+    assert not SsvcAssessment.objects.exists()
+
+
+def test_researchers_get_404_recording_a_deployer_decision(researcher: User, outsider: User) -> None:
+    vulnerability = VulnerabilityFactory.create()
+
+    for user in (researcher, outsider):
+        response = _client(user).post(f"/vulnerabilities/{vulnerability.pk}/ssvc/deployer/", DEPLOYER)
+        assert response.status_code == 404
+    assert not SsvcAssessment.objects.exists()
+
+
+def test_engineer_may_not_record_a_deployer_decision(engineer: User) -> None:
+    vulnerability = VulnerabilityFactory.create()
+
+    response = _client(engineer).post(f"/vulnerabilities/{vulnerability.pk}/ssvc/deployer/", DEPLOYER)
+
+    assert response.status_code == 403
+    assert not SsvcAssessment.objects.exists()
+    assert (
+        "Decide with the deployer tree"
+        not in _client(engineer).get(f"/vulnerabilities/{vulnerability.pk}/").content.decode()
+    )
+
+
+def test_a_deployer_decision_does_not_replace_the_supplier_one(analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create()
+    client = _client(analyst)
+    client.post(
+        f"/vulnerabilities/{vulnerability.pk}/ssvc/",
+        {"ssvc-exploitation": "none", "ssvc-utility": "laborious", "ssvc-technical_impact": "partial",
+         "ssvc-public_safety_impact": "minimal"},
+    )  # fmt: skip
+    client.post(f"/vulnerabilities/{vulnerability.pk}/ssvc/deployer/", DEPLOYER)
+
+    response = client.get(f"/vulnerabilities/{vulnerability.pk}/")
+
+    assert response.context["ssvc"].outcome == "defer"
+    assert response.context["deployer_ssvc"].outcome == "immediate"
