@@ -43,7 +43,7 @@ class SlaCalendarAdmin(admin.ModelAdmin[SlaCalendar]):
 
 @admin.register(SlaTarget)
 class SlaTargetAdmin(admin.ModelAdmin[SlaTarget]):
-    list_display = ["clock", "severity", "amount", "unit", "at_risk_percent"]
+    list_display = ["clock", "priority", "severity", "amount", "unit", "at_risk_percent"]
     list_filter = ["clock"]
 
 

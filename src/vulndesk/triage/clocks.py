@@ -48,7 +48,8 @@ class Target:
         return f"{self.amount} {label[:-1] if self.amount == 1 else label}"
 
 
-# The issue's defaults; SlaTarget rows override them. Fix targets are calendar days per severity.
+# The issue's defaults; SlaTarget rows override them. Fix targets are calendar days per priority
+# (keys "P0".."P4", when the case's priority is known) or else per severity.
 _B, _C = SlaTarget.Unit.BUSINESS_DAYS, SlaTarget.Unit.CALENDAR_DAYS
 DEFAULT_TARGETS: dict[tuple[str, str], Target] = {
     (SlaClock.FIRST_RESPONSE, ""): Target(1, _B),
@@ -58,7 +59,19 @@ DEFAULT_TARGETS: dict[tuple[str, str], Target] = {
     (SlaClock.FIX, Severity.MODERATE): Target(90, _C),
     (SlaClock.FIX, Severity.LOW): Target(180, _C),
     (SlaClock.FIX, ""): Target(90, _C),
+    (SlaClock.FIX, "P0"): Target(7, _C),
+    (SlaClock.FIX, "P1"): Target(30, _C),
+    (SlaClock.FIX, "P2"): Target(60, _C),
+    (SlaClock.FIX, "P3"): Target(90, _C),
+    (SlaClock.FIX, "P4"): Target(180, _C),
 }
+
+
+def priority_key(priority: int) -> str:
+    """The targets' key for a priority level: 0 → "P0"."""
+    return f"P{priority}"
+
+
 EVERY_DAY = BusinessCalendar(weekend=frozenset())
 WEEKDAYS_UTC = BusinessCalendar()
 
@@ -196,7 +209,8 @@ def to_business_calendar(calendar: SlaCalendar, years: Iterable[int]) -> Busines
 def load_targets() -> dict[tuple[str, str], Target]:
     targets = dict(DEFAULT_TARGETS)
     for row in SlaTarget.objects.all():
-        targets[(row.clock, row.severity)] = Target(row.amount, row.unit, row.at_risk_percent)
+        key = priority_key(row.priority) if row.priority is not None else row.severity
+        targets[(row.clock, key)] = Target(row.amount, row.unit, row.at_risk_percent)
     return targets
 
 
@@ -276,7 +290,12 @@ _SEVERITY_ORDER = list(Severity.values)  # most severe first
 
 
 def case_clocks(cases: Sequence[Case], *, now: dt.datetime | None = None) -> dict[int, list[Clock]]:
-    """The fix clock of each case: from opening to publication (or closing), by its worst severity."""
+    """The fix clock of each case: from opening to publication (or closing).
+
+    Its target follows the case's priority — the most urgent `Report.priority` of its reports,
+    which scoring sets from the case's vulnerabilities — and, while no report has one, the
+    worst severity of its vulnerabilities.
+    """
     now = now or timezone.now()
     calendars, targets = _Calendars(case.created_at for case in cases), load_targets()
     ids = [case.pk for case in cases]
@@ -287,12 +306,23 @@ def case_clocks(cases: Sequence[Case], *, now: dt.datetime | None = None) -> dic
     for case_id, severity in Case.objects.filter(pk__in=ids).values_list("pk", "vulnerabilities__severity"):
         if severity:
             severities[case_id].append(severity)
+    priorities = dict(
+        Case.objects.filter(pk__in=ids, reports__priority__isnull=False)
+        .values("pk")
+        .annotate(priority=models.Min("reports__priority"))
+        .values_list("pk", "priority")
+    )
     for case_id, team_id in Case.objects.filter(pk__in=ids).order_by("teams__name").values_list("pk", "teams"):
         if team_id is not None:
             teams.setdefault(case_id, team_id)
     clocks = {}
     for case in cases:
-        worst = min(severities.get(case.pk, []), key=_SEVERITY_ORDER.index, default="")
+        priority = priorities.get(case.pk)
+        if priority is not None:
+            target = _target(targets, SlaClock.FIX, priority_key(priority))
+        else:
+            worst = min(severities.get(case.pk, []), key=_SEVERITY_ORDER.index, default="")
+            target = _target(targets, SlaClock.FIX, worst)
         stopped = next(
             (
                 stay.entered_at
@@ -304,7 +334,7 @@ def case_clocks(cases: Sequence[Case], *, now: dt.datetime | None = None) -> dic
         clocks[case.pk] = [
             measure(
                 name=SlaClock.FIX,
-                target=_target(targets, SlaClock.FIX, worst),
+                target=target,
                 calendar=calendars.for_team(teams.get(case.pk)),
                 started_at=case.created_at,
                 stopped_at=stopped,

@@ -163,6 +163,13 @@ class SlaTarget(models.Model):
     severity = models.CharField(
         max_length=16, choices=Severity.choices, blank=True, help_text="Empty: any severity (or severity unknown)."
     )
+    # Fix clock: a case's priority (its reports' Report.priority, set by scoring) wins over severity.
+    priority = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        choices=[(level, f"P{level}") for level in range(5)],
+        help_text="Fix clock only: the target for cases of this priority; leave severity empty.",
+    )
     amount = models.PositiveIntegerField()
     unit = models.CharField(max_length=16, choices=Unit.choices, default=Unit.BUSINESS_DAYS)
     at_risk_percent = models.PositiveSmallIntegerField(
@@ -170,11 +177,28 @@ class SlaTarget(models.Model):
     )
 
     class Meta:
-        ordering = ["clock", "severity"]
-        constraints = [models.UniqueConstraint(fields=["clock", "severity"], name="sla_target_once_per_clock")]
+        ordering = ["clock", "priority", "severity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clock", "severity"],
+                condition=models.Q(priority__isnull=True),
+                name="sla_target_once_per_clock",
+            ),
+            models.UniqueConstraint(
+                fields=["clock", "priority"],
+                condition=models.Q(priority__isnull=False),
+                name="sla_target_once_per_priority",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(priority__isnull=True) | models.Q(priority__lte=4, severity="", clock="fix"),
+                name="sla_target_priority_alone_for_fix",
+                violation_error_message="A priority target is for the fix clock, without a severity.",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_clock_display()} {self.severity or 'any'}: {self.amount} {self.get_unit_display()}"
+        which = f"P{self.priority}" if self.priority is not None else self.severity or "any"
+        return f"{self.get_clock_display()} {which}: {self.amount} {self.get_unit_display()}"
 
 
 class SlaWarning(models.Model):

@@ -17,7 +17,7 @@ from vulndesk.core.tests.factories import ProductFactory, ReportFactory, TeamFac
 from vulndesk.intake.models import Report
 from vulndesk.lib.calendars import BusinessCalendar, public_holidays
 from vulndesk.triage.clocks import Clock, case_clocks, report_clocks
-from vulndesk.triage.models import SlaCalendar, SlaClock, SlaHoliday, SlaTarget
+from vulndesk.triage.models import Case, SlaCalendar, SlaClock, SlaHoliday, SlaTarget
 from vulndesk.triage.services import create_case, transition_report
 
 Api = Callable[[User | None], ApiClient]
@@ -254,6 +254,102 @@ def test_case_without_vulnerabilities_uses_the_any_severity_target(coordinator: 
     (clock,) = case_clocks([case], now=at(3, 10))[case.pk]
 
     assert clock.target == "90 calendar days"
+
+
+def _case_with_reports(coordinator: User, *priorities: int | None) -> Case:
+    with time_machine.travel(at(2, 10), tick=False):
+        reports = [ReportFactory.create(state=Report.State.CONFIRMED, priority=level) for level in priorities]
+        return create_case(title="Parser", reports=reports, actor=coordinator)
+
+
+@pytest.mark.parametrize(
+    ("priority", "days"), [(0, 7), (1, 30), (2, 60), (3, 90), (4, 180)], ids=["P0", "P1", "P2", "P3", "P4"]
+)
+def test_case_fix_clock_follows_the_priority(coordinator: User, priority: int, days: int) -> None:
+    case = _case_with_reports(coordinator, priority)
+    VulnerabilityFactory.create(case=case, severity=Severity.MODERATE)  # 90 days by severity: priority wins
+
+    (clock,) = case_clocks([case], now=at(3, 10))[case.pk]
+
+    assert (clock.target, clock.due_at) == (f"{days} calendar days", at(2, 10) + dt.timedelta(days=days))
+
+
+def test_a_p0_case_breaches_after_seven_days(coordinator: User) -> None:
+    case = _case_with_reports(coordinator, 0)
+    VulnerabilityFactory.create(case=case, severity=Severity.LOW)
+
+    with time_machine.travel(at(7, 10), tick=False):
+        (on_day_five,) = case_clocks([case])[case.pk]
+    with time_machine.travel(at(8, 11), tick=False):
+        (on_day_six,) = case_clocks([case])[case.pk]
+    with time_machine.travel(at(9, 11), tick=False):
+        (on_day_seven,) = case_clocks([case])[case.pk]
+
+    assert (on_day_five.status, on_day_six.status, on_day_seven.status) == ("on_track", "at_risk", "breached")
+    assert on_day_seven.due_at == at(9, 10)
+
+
+def test_the_most_urgent_report_sets_the_case_priority(coordinator: User) -> None:
+    case = _case_with_reports(coordinator, 3, None, 1)
+
+    (clock,) = case_clocks([case], now=at(3, 10))[case.pk]
+
+    assert clock.target == "30 calendar days"
+
+
+def test_without_a_priority_the_severity_sets_the_fix_target(coordinator: User) -> None:
+    case = _case_with_reports(coordinator, None)
+    VulnerabilityFactory.create(case=case, severity=Severity.CRITICAL)
+
+    (clock,) = case_clocks([case], now=at(3, 10))[case.pk]
+
+    assert clock.target == "30 calendar days"
+
+
+def test_a_priority_recorded_later_moves_the_due_time(coordinator: User) -> None:
+    case = _case_with_reports(coordinator, None)
+    VulnerabilityFactory.create(case=case, severity=Severity.IMPORTANT)
+    (before,) = case_clocks([case], now=at(3, 10))[case.pk]
+
+    Report.objects.filter(case_link__case=case).update(priority=0)  # as scoring sets it
+    (after,) = case_clocks([case], now=at(3, 10))[case.pk]
+
+    assert (before.due_at, after.due_at) == (at(2, 10) + dt.timedelta(days=60), at(9, 10))
+
+
+def test_configured_priority_targets_override_the_defaults(coordinator: User) -> None:
+    SlaTarget.objects.create(clock=SlaClock.FIX, priority=0, amount=3, unit=SlaTarget.Unit.CALENDAR_DAYS)
+    SlaTarget.objects.create(
+        clock=SlaClock.FIX, severity=Severity.CRITICAL, amount=20, unit=SlaTarget.Unit.CALENDAR_DAYS
+    )
+    urgent, unprioritized = _case_with_reports(coordinator, 0), _case_with_reports(coordinator, None)
+    VulnerabilityFactory.create(case=unprioritized, severity=Severity.CRITICAL)
+
+    clocks = case_clocks([urgent, unprioritized], now=at(3, 10))
+
+    assert clocks[urgent.pk][0].target == "3 calendar days"
+    assert clocks[unprioritized.pk][0].target == "20 calendar days"
+
+
+def test_a_priority_target_is_for_the_fix_clock_alone(db: None) -> None:
+    with pytest.raises(ValidationError, match="fix clock, without a severity"):
+        SlaTarget(clock=SlaClock.FIX, priority=1, severity=Severity.LOW, amount=5).full_clean()
+    with pytest.raises(ValidationError, match="fix clock, without a severity"):
+        SlaTarget(clock=SlaClock.TRIAGE, priority=1, amount=5).full_clean()
+    SlaTarget(clock=SlaClock.FIX, priority=1, amount=5).full_clean()
+
+
+def test_fix_clocks_of_many_cases_take_a_fixed_number_of_queries(
+    coordinator: User, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    cases = [_case_with_reports(coordinator, level % 5) for level in range(8)]
+
+    with django_assert_max_num_queries(8):
+        clocks = case_clocks(cases, now=at(3, 10))
+
+    assert {clocks[case.pk][0].target for case in cases} == {
+        "7 calendar days", "30 calendar days", "60 calendar days", "90 calendar days", "180 calendar days"
+    }  # fmt: skip
 
 
 # --- In the API -----------------------------------------------------------------------------------
