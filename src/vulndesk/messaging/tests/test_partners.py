@@ -300,3 +300,13 @@ def test_partner_home_is_their_case_list(client: Client, coordinator: User) -> N
     client.force_login(member)
 
     assert client.get("/")["Location"] == "/partner/"
+
+
+def test_partner_navigation_names_their_shared_cases(client: Client, coordinator: User) -> None:
+    _, member = _invite(CaseFactory.create(), "Acme", coordinator)
+    client.force_login(member)
+
+    page = client.get("/partner/").content
+
+    assert b"Shared cases" in page
+    assert b"My reports" not in page
