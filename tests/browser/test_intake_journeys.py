@@ -20,12 +20,14 @@ PASSWORD = "a long browser passphrase 7"
 
 @pytest.fixture
 def product(live_server: LiveServer) -> Product:
+    ProductFactory.create(name="Gadget Cloud")  # first in the list: the search must pass it over
     return ProductFactory.create(name="Widget Server")
 
 
 def fill_the_report(page: Page, *, title: str) -> None:
     page.get_by_label("Title").fill(title)
-    page.locator("#id_product").select_option(label="Widget Server")
+    page.get_by_label("Search products").fill("widget serv")
+    expect(page.locator("#id_product")).to_have_value(str(Product.objects.get(name="Widget Server").pk))
     page.locator("#id_affected_versions").fill("4.0 to 4.2")
     page.get_by_label("Description").fill("The import endpoint writes outside its folder.")
     page.locator("#id_steps_to_reproduce").fill("1. Sign in\n2. Upload the attached archive")

@@ -49,7 +49,7 @@ class ReportSubmissionForm(forms.Form):
         queryset=Product.objects.order_by("name"),
         required=False,
         empty_label="Other or unknown product",
-        help_text="Type to jump to a product. Not in the list? Choose “Other or unknown product” and name it below.",
+        help_text="Search or pick from the list. Not in it? Choose “Other or unknown product” and name it below.",
     )
     product_other = forms.CharField(
         max_length=200, required=False, label="Other product", help_text="Only when it is not in the list above."
