@@ -77,6 +77,26 @@ class FixPlan:
     moves: list[Move] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ScoringPlan:
+    """What the analysts found out about a vulnerability after recording it, through the scoring services."""
+
+    at: dt.datetime
+    product: str  # the catalog slug of the product rated
+    product_kind: str  # ProductSeverity.Kind
+    latest_release: str  # Exploitability
+    older_releases: str
+    is_publicly_disclosed: bool
+    is_exploited: bool
+    exploitability_rationale: str
+    supplier: dict[str, str]  # SSVC supplier tree values
+    ssvc_rationale: str
+    deployer: dict[str, str] | None = None  # SSVC deployer tree values, for services the vendor runs
+    severity_rationale: str = ""  # why the rating differs from the bug bar's proposal, if it does
+    in_kev: bool = False  # the (fictional) KEV catalog lists its CVE
+    epss: tuple[float, float] | None = None  # (score, percentile) in the (fictional) EPSS file
+
+
 @dataclass
 class VulnerabilityPlan:
     cve_id: str
@@ -88,6 +108,7 @@ class VulnerabilityPlan:
     cvss_vector: str
     created_at: dt.datetime
     fixes: list[FixPlan] = field(default_factory=list)
+    scoring: ScoringPlan | None = None
 
 
 @dataclass
@@ -593,8 +614,148 @@ def build_plan(today: dt.datetime) -> DemoPlan:
         cases=planner.cases,
         advisories=planner.advisories,
     )
+    plan_scoring(plan)
     check_plan(plan)
     return plan
+
+
+# Product kinds of data.ProductSpec → the bug bar's product kinds (ProductSeverity.Kind).
+_PRODUCT_KIND = {"web": "online_service", "server": "server", "native": "client"}
+
+
+def plan_scoring(plan: DemoPlan) -> None:
+    """Give four vulnerabilities not yet shipped their exploitability, SSVC and threat-data story.
+
+    Chosen by what they are, not by title, so the stories still find a fitting vulnerability
+    when the generated data changes: the first critical one is being exploited (in KEV, high
+    EPSS, SSVC Immediate), the first important information disclosure has a public proof of
+    concept, the first denial of service is unlikely to be exploited (SSVC Defer), and the
+    next critical one (else an important one) is likely to be exploited soon.
+    """
+    shipped = {release.name for release in plan.releases if release.moves}
+    products = {spec.slug: spec for spec in PRODUCTS}
+    reports = {report.title: report for report in plan.reports}
+    candidates: list[tuple[VulnerabilityPlan, ProductSpec]] = []
+    for case in plan.cases:
+        slug = next((reports[title].product for title in case.reports if reports[title].product), "")
+        for vulnerability in case.vulnerabilities:
+            if slug and not any(fix.release in shipped for fix in vulnerability.fixes):
+                candidates.append((vulnerability, products[slug]))
+    taken: set[str] = set()
+
+    def first(impact_types: set[str] | None, severity: str) -> tuple[VulnerabilityPlan, ProductSpec] | None:
+        for vulnerability, product in candidates:
+            if vulnerability.cve_id in taken or vulnerability.severity != severity:
+                continue
+            if impact_types is None or vulnerability.impact_type in impact_types:
+                taken.add(vulnerability.cve_id)
+                return vulnerability, product
+        return None
+
+    def at(vulnerability: VulnerabilityPlan, days: float) -> dt.datetime:
+        return min(vulnerability.created_at + dt.timedelta(days=days), plan.today - dt.timedelta(days=1))
+
+    exploited = first(None, Severity.CRITICAL)
+    if exploited:
+        vulnerability, product = exploited
+        vulnerability.scoring = ScoringPlan(
+            at=at(vulnerability, 2),
+            product=product.slug,
+            product_kind=_PRODUCT_KIND[product.kind],
+            latest_release="detected",
+            older_releases="detected",
+            is_publicly_disclosed=True,
+            is_exploited=True,
+            exploitability_rationale=(
+                "Customers' logs show the request pattern from the report since last week; "
+                "a proof of concept is posted on a public forum."
+            ),
+            supplier={
+                "exploitation": "active",
+                "automatable": "yes",
+                "value_density": "concentrated",
+                "technical_impact": "total",
+                "public_safety_impact": "minimal",
+            },
+            ssvc_rationale="Exploited in the wild, scriptable end to end, and every account is reachable.",
+            deployer={"exploitation": "active", "exposure": "open", "automatable": "yes", "human_impact": "high"}
+            if product.kind == "web"
+            else None,
+            severity_rationale=(
+                f"Kept {Severity(vulnerability.severity).label}: it bypasses sign-in completely, "
+                "which the program treats like code execution on the accounts it exposes."
+            ),
+            in_kev=True,
+            epss=(0.41237, 0.97342),
+        )
+    disclosed = first({ImpactType.INFORMATION_DISCLOSURE}, Severity.IMPORTANT)
+    if disclosed:
+        vulnerability, product = disclosed
+        vulnerability.scoring = ScoringPlan(
+            at=at(vulnerability, 3),
+            product=product.slug,
+            product_kind=_PRODUCT_KIND[product.kind],
+            latest_release="more_likely",
+            older_releases="more_likely",
+            is_publicly_disclosed=True,
+            is_exploited=False,
+            exploitability_rationale="The researcher's write-up went public by mistake; no attacks seen so far.",
+            supplier={
+                "exploitation": "PoC",
+                "automatable": "yes",
+                "value_density": "diffuse",
+                "technical_impact": "partial",
+                "public_safety_impact": "minimal",
+            },
+            ssvc_rationale="Public proof of concept; reads one file at a time.",
+            epss=(0.11804, 0.94217),
+        )
+    unlikely = first({ImpactType.DENIAL_OF_SERVICE}, Severity.IMPORTANT)
+    if unlikely:
+        vulnerability, product = unlikely
+        vulnerability.scoring = ScoringPlan(
+            at=at(vulnerability, 2),
+            product=product.slug,
+            product_kind=_PRODUCT_KIND[product.kind],
+            latest_release="less_likely",
+            older_releases="less_likely",
+            is_publicly_disclosed=False,
+            is_exploited=False,
+            exploitability_rationale="Needs a crafted file an administrator has to import by hand.",
+            supplier={
+                "exploitation": "none",
+                "automatable": "no",
+                "value_density": "diffuse",
+                "technical_impact": "partial",
+                "public_safety_impact": "minimal",
+            },
+            ssvc_rationale="Not automatable, crashes one service that restarts on its own.",
+            epss=(0.00412, 0.61022),
+        )
+    control: set[str] = {ImpactType.REMOTE_CODE_EXECUTION, ImpactType.ELEVATION_OF_PRIVILEGE}
+    likely = first(None, Severity.CRITICAL) or first(control, Severity.IMPORTANT) or first(None, Severity.IMPORTANT)
+    if likely:
+        vulnerability, product = likely
+        total = vulnerability.severity == Severity.CRITICAL or vulnerability.impact_type in control
+        vulnerability.scoring = ScoringPlan(
+            at=at(vulnerability, 2),
+            product=product.slug,
+            product_kind=_PRODUCT_KIND[product.kind],
+            latest_release="more_likely",
+            older_releases="more_likely",
+            is_publicly_disclosed=False,
+            is_exploited=False,
+            exploitability_rationale="Reliable and reachable from the network; attackers look for this class.",
+            supplier={
+                "exploitation": "none",
+                "automatable": "yes",
+                "value_density": "concentrated",
+                "technical_impact": "total" if total else "partial",
+                "public_safety_impact": "minimal",
+            },
+            ssvc_rationale="No exploit known yet, but it is automatable and worth automating.",
+            severity_rationale=f"Kept {Severity(vulnerability.severity).label}: the program rates this class so.",
+        )
 
 
 def check_plan(plan: DemoPlan) -> None:
@@ -613,5 +774,7 @@ def check_plan(plan: DemoPlan) -> None:
                 times = [case.created_at, vulnerability.created_at, fix.created_at, *(move.at for move in fix.moves)]
                 if times != sorted(times) or times[-1] >= plan.today:
                     problems.append(f"fix for {vulnerability.cve_id} in {fix.version}: {times}")
+            if vulnerability.scoring and not vulnerability.created_at < vulnerability.scoring.at < plan.today:
+                problems.append(f"scoring of {vulnerability.cve_id} at {vulnerability.scoring.at}")
     if problems:
         raise ValueError("Inconsistent demo plan: " + "; ".join(problems))

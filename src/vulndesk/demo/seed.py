@@ -11,6 +11,8 @@ moved along their story. The whole run is one transaction: it seeds everything o
 
 import bisect
 import datetime as dt
+import io
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +33,18 @@ from vulndesk.catalog.models import Product, ProductVersion, Team
 from vulndesk.core.errors import DomainError
 from vulndesk.core.models import StateInterval
 from vulndesk.demo.data import DEMO_PASSWORD, EMAIL_DOMAIN, PEOPLE, PRODUCTS, TEAMS, VENDOR
-from vulndesk.demo.plan import CATALOG_AGE, AdvisoryPlan, CasePlan, DemoPlan, Move, ReleasePlan, ReportPlan, build_plan
+from vulndesk.demo.plan import (
+    CATALOG_AGE,
+    AdvisoryPlan,
+    CasePlan,
+    DemoPlan,
+    Move,
+    ReleasePlan,
+    ReportPlan,
+    ScoringPlan,
+    VulnerabilityPlan,
+    build_plan,
+)
 from vulndesk.demo.plan import end_of_support as plan_end_of_support
 from vulndesk.intake.models import Report
 from vulndesk.intake.services import ReportSubmission, submit_report
@@ -39,8 +52,28 @@ from vulndesk.releases.models import Release
 from vulndesk.releases.services import create_release, transition_release
 from vulndesk.remediation.models import Fix
 from vulndesk.remediation.services import create_fix, transition_fix
-from vulndesk.scoring.models import Vulnerability
-from vulndesk.scoring.services import VulnerabilityDetails, create_vulnerability
+from vulndesk.scoring.models import (
+    EpssScore,
+    ExploitabilityAssessment,
+    KnownExploitedVulnerability,
+    ProductSeverity,
+    ScoreChange,
+    SsvcAssessment,
+    ThreatImport,
+    Vulnerability,
+)
+from vulndesk.scoring.services import (
+    VulnerabilityDetails,
+    assess_exploitability,
+    assess_product_severity,
+    create_vulnerability,
+    decide_ssvc,
+    import_epss,
+    import_kev,
+    record_ssvc_decision,
+    severity_conditions,
+)
+from vulndesk.scoring.threat_files import parse_epss, parse_kev
 from vulndesk.triage.models import Case, CaseReport
 from vulndesk.triage.services import create_case, transition_case, transition_report
 
@@ -55,6 +88,7 @@ KINDS = (
     "fixes",
     "releases",
     "advisories",
+    "threat imports",
 )
 # The rows whose timestamps are moved to the story's dates after the run, and their date fields.
 # The audit trail is not among them: it is append-only, so its events keep the moment they were
@@ -67,7 +101,14 @@ _DATED: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
     (Report, ("created_at", "updated_at")),
     (Case, ("created_at", "updated_at")),
     (CaseReport, ("added_at",)),
-    (Vulnerability, ("created_at", "updated_at")),
+    (Vulnerability, ("created_at", "updated_at", "priority_updated_at")),
+    (ScoreChange, ("changed_at",)),
+    (ProductSeverity, ("assessed_at",)),
+    (ExploitabilityAssessment, ("assessed_at",)),
+    (SsvcAssessment, ("decided_at",)),
+    (KnownExploitedVulnerability, ("imported_at",)),
+    (EpssScore, ("imported_at",)),
+    (ThreatImport, ("imported_at",)),
     (Fix, ("created_at", "updated_at")),
     (Release, ("created_at", "updated_at", "released_at")),
     (Advisory, ("created_at", "updated_at", "published_at")),
@@ -253,6 +294,9 @@ class _Seeder:
                 self.add(move.at, f"report {report.title!r} -> {move.to}", partial(self.move_report, report, move))
         for case in self.plan.cases:
             self.plan_case(case)
+        scored = [v for case in self.plan.cases for v in case.vulnerabilities if v.scoring]
+        if scored:
+            self.add(self.plan.today - dt.timedelta(hours=20), "threat data", partial(self.import_threat_data, scored))
         for advisory in self.plan.advisories:
             self.add(advisory.created_at, f"advisory {advisory.title!r}", partial(self.seed_advisory, advisory))
             for move in advisory.moves:
@@ -264,6 +308,9 @@ class _Seeder:
         for vulnerability in case.vulnerabilities:
             cve = vulnerability.cve_id
             self.add(vulnerability.created_at, f"vulnerability {cve}", partial(self.seed_vulnerability, case, cve))
+            if vulnerability.scoring:
+                story = vulnerability.scoring
+                self.add(story.at, f"scoring {cve}", partial(self.score_vulnerability, cve, story))
             for fix in vulnerability.fixes:
                 key = (cve, fix.product, fix.version)
                 self.add(fix.created_at, f"fix {key}", partial(self.seed_fix, key, fix.release))
@@ -441,6 +488,93 @@ class _Seeder:
         engineer = self.person("engineer")
         actor = engineer if fix.team.members.filter(pk=engineer.pk).exists() else self.person("release_manager")
         transition_fix(fix, move.to, actor=actor, reason=move.reason, fixed_version=move.fixed_version)
+
+    # Scoring and threat data ----------------------------------------------------------------------
+
+    def score_vulnerability(self, cve_id: str, story: ScoringPlan) -> None:
+        """Rate the product, assess exploitability and decide with SSVC, as an analyst would.
+
+        Only for a vulnerability created in this run: its assessments are its story, like moves.
+        """
+        if ("vulnerabilities", cve_id) not in self.fresh:
+            return
+        analyst = self.person("analyst")
+        vulnerability = Vulnerability.objects.get(pk=self.vulnerabilities[cve_id])
+        conditions = severity_conditions(
+            vulnerability.impact_type, cvss_vector=vulnerability.cvss_vector, product_kind=story.product_kind
+        )
+        assess_product_severity(
+            vulnerability,
+            Product.objects.get(pk=self.products[story.product]),
+            conditions,
+            actor=analyst,
+            severity=vulnerability.severity,
+            rationale=story.severity_rationale,
+        )
+        assess_exploitability(
+            vulnerability,
+            latest_release=story.latest_release,
+            older_releases=story.older_releases,
+            is_publicly_disclosed=story.is_publicly_disclosed,
+            is_exploited=story.is_exploited,
+            actor=analyst,
+            rationale=story.exploitability_rationale,
+        )
+        trees = [(SsvcAssessment.Tree.SUPPLIER, story.supplier)]
+        if story.deployer:
+            trees.append((SsvcAssessment.Tree.DEPLOYER, story.deployer))
+        for tree, values in trees:
+            decision = decide_ssvc(tree, dict(values))
+            record_ssvc_decision(vulnerability, decision, actor=analyst, rationale=story.ssvc_rationale)
+
+    def import_threat_data(self, scored: list[VulnerabilityPlan]) -> None:
+        """A (fictional) KEV catalog and EPSS file listing the demo's CVEs, through the import services.
+
+        Looked up by CVE id: a catalog or file whose CVEs are all stored already is not imported again.
+        """
+        analyst = self.person("analyst")
+        today = self.plan.today.date()
+        stories = [(v, v.scoring) for v in scored if v.scoring]
+        kev = [(v, story) for v, story in stories if story.in_kev]
+        kev_ids = [v.cve_id for v, _story in kev]
+        if kev and KnownExploitedVulnerability.objects.filter(cve_id__in=kev_ids).count() < len(kev):
+            catalog = {
+                "title": "CISA Catalog of Known Exploited Vulnerabilities (vulndesk demo: fictional entries)",
+                "catalogVersion": f"{today:%Y.%m.%d}",
+                "dateReleased": f"{today:%Y-%m-%d}T00:00:00.000Z",
+                "count": len(kev),
+                "vulnerabilities": [self._kev_entry(v, story) for v, story in kev],
+            }
+            import_kev(parse_kev(json.dumps(catalog).encode()), file_name="demo-kev.json", actor=analyst)
+            self.made("threat imports", "kev")
+        elif kev:
+            self.found("threat imports")
+        epss = [(v.cve_id, story.epss) for v, story in stories if story.epss]
+        if epss and EpssScore.objects.filter(cve_id__in=[cve for cve, _ in epss]).count() < len(epss):
+            lines = [f"#model_version:v2025.03.14,score_date:{today:%Y-%m-%d}T00:00:00+0000", "cve,epss,percentile"]
+            lines += [f"{cve},{score:.5f},{percentile:.5f}" for cve, (score, percentile) in epss]
+            data = ("\n".join(lines) + "\n").encode()
+            import_epss(parse_epss(io.BytesIO(data)), file_name="demo-epss.csv", actor=analyst)
+            self.made("threat imports", "epss")
+        elif epss:
+            self.found("threat imports")
+
+    @staticmethod
+    def _kev_entry(vulnerability: VulnerabilityPlan, story: ScoringPlan) -> dict[str, str]:
+        added = story.at.date() + dt.timedelta(days=1)
+        product = next(spec.name for spec in PRODUCTS if spec.slug == story.product)
+        return {
+            "cveID": vulnerability.cve_id,
+            "vendorProject": VENDOR,
+            "product": product.removeprefix(VENDOR.split(" ")[0]).strip(),
+            "vulnerabilityName": vulnerability.title,
+            "dateAdded": f"{added:%Y-%m-%d}",
+            "shortDescription": vulnerability.description[:300],
+            "requiredAction": "Apply mitigations per vendor instructions or discontinue use of the product.",
+            "dueDate": f"{added + dt.timedelta(days=21):%Y-%m-%d}",
+            "knownRansomwareCampaignUse": "Unknown",
+            "notes": "",
+        }
 
     # Advisories -------------------------------------------------------------------------------
 

@@ -96,3 +96,27 @@ def test_planner_says_when_it_runs_out_of_distinct_flaws() -> None:
 
     with pytest.raises(LookupError, match="ran out of distinct flaws"):
         planner.take_flaw()
+
+
+@pytest.mark.parametrize("today", TODAYS[::10], ids=lambda today: f"{today:%Y-%m-%d}")
+def test_four_unshipped_vulnerabilities_get_a_scoring_story_whatever_the_day(today: dt.datetime) -> None:
+    plan = build_plan(today)
+    shipped = {release.name for release in plan.releases if release.moves}
+    scored = [v for case in plan.cases for v in case.vulnerabilities if v.scoring]
+
+    assert len(scored) == 4
+    assert sum(1 for v in scored if v.scoring and v.scoring.is_exploited and v.scoring.in_kev) == 1
+    for vulnerability in scored:
+        assert not any(fix.release in shipped for fix in vulnerability.fixes)
+        assert vulnerability.scoring
+        assert vulnerability.created_at < vulnerability.scoring.at < today
+
+
+def test_a_scoring_story_after_today_is_refused() -> None:
+    plan = build_plan(TODAY)
+    vulnerability = next(v for case in plan.cases for v in case.vulnerabilities if v.scoring)
+    assert vulnerability.scoring
+    vulnerability.scoring = dataclasses.replace(vulnerability.scoring, at=TODAY + dt.timedelta(hours=1))
+
+    with pytest.raises(ValueError, match=f"scoring of {vulnerability.cve_id}"):
+        check_plan(plan)

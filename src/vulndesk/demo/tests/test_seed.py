@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from vulndesk.accounts.models import User
@@ -21,15 +22,33 @@ from vulndesk.intake.models import Report
 from vulndesk.lib.calendars import second_tuesday
 from vulndesk.releases.models import Release
 from vulndesk.remediation.models import Fix
-from vulndesk.scoring.models import Vulnerability
+from vulndesk.scoring.models import (
+    EpssScore,
+    ExploitabilityAssessment,
+    KnownExploitedVulnerability,
+    ProductSeverity,
+    ScoreChange,
+    SsvcAssessment,
+    ThreatImport,
+    Vulnerability,
+)
 from vulndesk.triage.models import Case
 
 TODAY = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
 _COUNTED = (User, Team, Product, ProductVersion, Report, Case, Vulnerability, Fix, Release, Advisory)
+_SCORING = (
+    ProductSeverity,
+    ExploitabilityAssessment,
+    SsvcAssessment,
+    ScoreChange,
+    KnownExploitedVulnerability,
+    EpssScore,
+    ThreatImport,
+)
 
 
 def _counts() -> dict[str, int]:
-    models = (*_COUNTED, StateInterval, AuditEvent)
+    models = (*_COUNTED, *_SCORING, StateInterval, AuditEvent)
     return {model.__name__: model._default_manager.count() for model in models}
 
 
@@ -109,6 +128,50 @@ def test_the_upcoming_release_is_planned_and_its_advisories_are_not_public(seede
     assert upcoming.release_date > TODAY.date()
     assert {advisory.state for advisory in advisories} == {Advisory.State.DRAFT, Advisory.State.APPROVED}
     assert not list_published_advisories().filter(release=upcoming).exists()
+
+
+def test_open_vulnerabilities_carry_scoring_examples(seeded: None) -> None:
+    exploited = Vulnerability.objects.get(exploitability__is_exploited=True)
+    decisions = {(d.tree, d.outcome) for d in SsvcAssessment.objects.filter(vulnerability=exploited)}
+    kev = KnownExploitedVulnerability.objects.get()
+
+    assert ExploitabilityAssessment.objects.count() == 4
+    assert ProductSeverity.objects.count() == 4
+    assert decisions == {("supplier", "immediate"), ("deployer", "immediate")}
+    assert kev.cve_id == exploited.cve_id
+    assert EpssScore.objects.count() == 3
+    assert {s.outcome for s in SsvcAssessment.objects.filter(tree="supplier")} >= {"immediate", "scheduled", "defer"}
+    assert ThreatImport.objects.count() == 2
+    assert exploited.priority == 0
+    assert "CISA KEV" in exploited.priority_explanation
+    # The case's reports follow their vulnerability's priority, for the triage queue and the fix clock.
+    assert set(Report.objects.filter(case_link__case=exploited.case).values_list("priority", flat=True)) == {0}
+    assert Vulnerability.objects.filter(priority__isnull=False).count() == Vulnerability.objects.count()
+
+
+def test_scoring_history_is_dated_in_the_story(seeded: None) -> None:
+    for assessment in ExploitabilityAssessment.objects.select_related("vulnerability"):
+        assert assessment.vulnerability.created_at < assessment.assessed_at < TODAY
+    for decision in SsvcAssessment.objects.select_related("vulnerability"):
+        assert decision.vulnerability.created_at < decision.decided_at < TODAY
+    kev = KnownExploitedVulnerability.objects.get()
+    assert kev.date_added < TODAY.date()
+    assert kev.imported_at < TODAY
+    assert ThreatImport.objects.filter(imported_at__gte=TODAY).count() == 0
+
+
+def test_the_scoring_page_shows_the_examples(seeded: None) -> None:
+    exploited = Vulnerability.objects.get(exploitability__is_exploited=True)
+    client = Client()
+    client.force_login(User.objects.get(role=Role.ANALYST))
+
+    content = client.get(f"/vulnerabilities/{exploited.pk}/").content.decode()
+
+    assert "Priority P0" in content
+    assert "Exploitation Detected" in content
+    assert "CISA KEV" in content
+    assert "EPSS 0.412" in content
+    assert "No deployer decision yet" not in content
 
 
 def test_demo_logins_authenticate(seeded: None) -> None:
