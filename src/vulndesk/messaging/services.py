@@ -164,6 +164,12 @@ def post_message(
     message.mentions.set(mentioned)
     record_event(message, tag="message:posted", actor=actor, changes={"channel": (None, channel)})
     mail_researcher(message)
+    report = thread.report
+    if report is not None and actor.pk == report.researcher_id and report.state == Report.State.NEEDS_INFO:
+        # The answer the team waited for: triage resumes and its clocks run again.
+        from vulndesk.triage.services import resume_triage_on_reply  # noqa: PLC0415  # triage.services imports this module
+
+        resume_triage_on_reply(report)
     if case_partner is not None:
         if partner_organization_of(actor) is not None:
             case_partner.first_response_at = case_partner.first_response_at or timezone.now()

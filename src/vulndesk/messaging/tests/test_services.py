@@ -217,3 +217,26 @@ def test_case_thread_takes_notes_from_every_staff_role(engineer: User) -> None:
 def test_thread_must_name_one_target() -> None:
     with pytest.raises(ValueError, match="exactly one"):
         Thread()
+
+
+def test_researchers_answer_resumes_triage(researcher: User, analyst: User) -> None:
+    report = _new_report(researcher)
+    report = transition_report(report, Report.State.TRIAGING, actor=analyst)
+    report = transition_report(report, Report.State.NEEDS_INFO, actor=analyst, reason="Which version?")
+
+    report_message(report, researcher, "Version 4.2")
+
+    report.refresh_from_db()
+    assert report.state == Report.State.TRIAGING
+    assert Message.objects.order_by("pk").last().body == "Status changed to **Under review**."  # type: ignore[union-attr]
+
+
+def test_staff_message_on_needs_info_does_not_resume(researcher: User, analyst: User) -> None:
+    report = _new_report(researcher)
+    report = transition_report(report, Report.State.TRIAGING, actor=analyst)
+    report = transition_report(report, Report.State.NEEDS_INFO, actor=analyst, reason="Which version?")
+
+    report_message(report, analyst, "Any news?")
+
+    report.refresh_from_db()
+    assert report.state == Report.State.NEEDS_INFO
