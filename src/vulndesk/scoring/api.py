@@ -49,6 +49,7 @@ from vulndesk.scoring.schemas import (
 )
 from vulndesk.scoring.selectors import (
     ThreatMatch,
+    case_fix_clock,
     get_vulnerability_for_user,
     list_exploitability_of,
     list_product_severities_of,
@@ -404,6 +405,7 @@ def _priority_out(vulnerability: Vulnerability) -> dict[str, Any]:
     computed = priority_of(vulnerability)
     in_force = vulnerability.priority_override if vulnerability.priority_override is not None else computed.level
     days = RESPONSE[in_force][1]
+    clock = case_fix_clock(vulnerability)
     return {
         "priority": in_force,
         "label": f"P{in_force}",
@@ -413,6 +415,8 @@ def _priority_out(vulnerability: Vulnerability) -> dict[str, Any]:
         "action": RESPONSE[in_force][0],
         "fix_due_days": days,
         "fix_due_date": vulnerability.created_at.date() + dt.timedelta(days=days),
+        "case_fix_due_at": clock.due_at,
+        "case_fix_target": clock.target,
         "override": vulnerability.priority_override,
         "override_rationale": vulnerability.priority_override_rationale,
     }

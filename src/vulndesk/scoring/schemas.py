@@ -234,6 +234,10 @@ class PriorityOut(Schema):
     action: str
     fix_due_days: int
     fix_due_date: dt.date = Field(description="From the vulnerability's creation and the priority in force.")
+    case_fix_due_at: dt.datetime | None = Field(
+        description="The case's triage SLA fix clock: due time from the case's most urgent priority (the SLA)."
+    )
+    case_fix_target: str = Field(description="e.g. '7 calendar days'; configured in triage's SLA targets.")
     override: int | None
     override_rationale: str
 

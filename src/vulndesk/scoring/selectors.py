@@ -15,6 +15,7 @@ from vulndesk.scoring.models import (
     ThreatImport,
     Vulnerability,
 )
+from vulndesk.triage.clocks import Clock, case_clocks
 
 
 def list_vulnerabilities_for_user(user: User, *, case_id: int | None = None) -> QuerySet[Vulnerability]:
@@ -75,3 +76,9 @@ def list_threat_matches(vulnerability: Vulnerability) -> list[ThreatMatch]:
 
 def list_threat_imports() -> QuerySet[ThreatImport]:
     return ThreatImport.objects.select_related("imported_by")
+
+
+def case_fix_clock(vulnerability: Vulnerability) -> Clock:
+    """The triage SLA fix clock of the vulnerability's case: its target follows the case's most
+    urgent priority (its reports' `Report.priority`, which scoring sets), else its worst severity."""
+    return case_clocks([vulnerability.case])[vulnerability.case_id][0]

@@ -2,7 +2,6 @@
 CVSS calculator and threat data imports. Each POST fetches with permission, validates one form
 and calls one scoring service; a broken rule re-renders the page with the message at the form."""
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -33,6 +32,7 @@ from vulndesk.scoring.forms import (
 from vulndesk.scoring.models import ExploitabilityAssessment, SsvcAssessment, Vulnerability
 from vulndesk.scoring.priority import RESPONSE
 from vulndesk.scoring.selectors import (
+    case_fix_clock,
     get_vulnerability_for_user,
     list_exploitability_of,
     list_product_severities_of,
@@ -117,7 +117,7 @@ def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int =
         "priority": priority,
         "in_force": in_force,
         "response": RESPONSE[in_force],
-        "fix_due": vulnerability.created_at.date() + dt.timedelta(days=RESPONSE[in_force][1]),
+        "fix_clock": case_fix_clock(vulnerability),
     } | overrides
     return render(request, "scoring/vulnerability_detail.html", context, status=status)
 

@@ -193,6 +193,27 @@ def test_api_priority_explains_and_gives_the_due_date(api: Api, engineer: User, 
     assert (body["label"], body["action"], body["fix_due_days"]) == ("P1", "next monthly release", 30)
     assert body["fix_due_date"] == str(vulnerability.created_at.date() + dt.timedelta(days=30))
     assert body["reasons"] == ["Critical RCE"]
+    # The case has no reports, so no priority reaches triage: its fix clock goes by severity (also 30 days).
+    assert body["case_fix_target"] == "30 calendar days"
+
+
+def test_api_priority_gives_the_case_fix_clock_a_changed_priority_moves(api: Api, analyst: User) -> None:
+    vulnerability = VulnerabilityFactory.create(severity="moderate", impact_type="info")
+    ReportFactory.create(state="confirmed")  # not in the case: no effect
+    CaseReport.objects.create(case=vulnerability.case, report=ReportFactory.create(state="confirmed"))
+    recompute_priorities([vulnerability.pk], actor=analyst, reason="test")
+    before = api(analyst).get(f"/vulnerabilities/{vulnerability.pk}/priority").json()
+
+    api(analyst).put(
+        f"/vulnerabilities/{vulnerability.pk}/priority-override", {"priority": 0, "rationale": "Worm seen."}
+    )
+    after = api(analyst).get(f"/vulnerabilities/{vulnerability.pk}/priority").json()
+
+    opened = vulnerability.case.created_at
+    assert (before["label"], before["case_fix_target"]) == ("P3", "90 calendar days")
+    assert (after["label"], after["case_fix_target"]) == ("P0", "7 calendar days")
+    due = dt.datetime.fromisoformat(after["case_fix_due_at"])
+    assert abs(due - (opened + dt.timedelta(days=7))) < dt.timedelta(milliseconds=1)  # JSON keeps milliseconds
 
 
 def test_api_override_without_rationale_is_422(api: Api, analyst: User) -> None:

@@ -1,14 +1,18 @@
 """The scoring pages: list by priority, the vulnerability page and its forms, the calculator, threat data."""
 
+import datetime as dt
+
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from django.test import Client
 from pytest_django.fixtures import DjangoAssertNumQueries
 
 from vulndesk.accounts.models import User
-from vulndesk.core.tests.factories import ProductFactory, VulnerabilityFactory
+from vulndesk.core.tests.factories import ProductFactory, ReportFactory, VulnerabilityFactory
 from vulndesk.scoring.models import EpssScore, ExploitabilityAssessment, ProductSeverity, SsvcAssessment
 from vulndesk.scoring.services import assess_exploitability, recompute_priorities
+from vulndesk.triage.services import create_case
 
 VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 PICKERS_31 = {"cvss_version": "3.1", "cvss_31_AV": "L", "cvss_31_AC": "L", "cvss_31_PR": "L", "cvss_31_UI": "N",
@@ -460,3 +464,21 @@ def test_a_deployer_decision_does_not_replace_the_supplier_one(analyst: User) ->
 
     assert response.context["ssvc"].outcome == "defer"
     assert response.context["deployer_ssvc"].outcome == "immediate"
+
+
+def test_the_page_shows_the_case_fix_clock_of_its_priority(analyst: User) -> None:
+    opened = dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC)
+    with time_machine.travel(opened, tick=False):
+        case = create_case(title="Parser", reports=[ReportFactory.create(state="confirmed")], actor=analyst)
+    vulnerability = VulnerabilityFactory.create(case=case, severity="important", impact_type="eop")
+    assess_exploitability(
+        vulnerability, latest_release="detected", older_releases="detected", is_publicly_disclosed=True,
+        is_exploited=True, actor=analyst,
+    )  # fmt: skip
+
+    with time_machine.travel(opened + dt.timedelta(days=3), tick=False):
+        response = _client(analyst).get(f"/vulnerabilities/{vulnerability.pk}/")
+
+    content = response.content.decode()
+    assert "Priority P0: out-of-band release, case fix due 9 Nov 2026" in content
+    assert "Case fix clock (triage SLA): 7 calendar days from the case's opening, on track" in content
