@@ -1,4 +1,4 @@
-"""`vulndesk serve` (what `make run` ends with) really serves, runs the worker, and stops on Ctrl-C."""
+"""`vulndesk serve` (what `make run` ends with) really serves, runs the worker and scheduler, and stops on Ctrl-C."""
 
 import os
 import signal
@@ -50,6 +50,8 @@ def test_serve_answers_health_checks_and_stops_cleanly_on_ctrl_c(tmp_path: Path)
     assert status == 200, output
     assert f"http://127.0.0.1:{port}/" in output
     assert "Stopped." in output
+    assert "Scheduler running" in output
+    assert "Starting worker" in output
     assert process.returncode == 0
     assert (tmp_path / "vulndesk.sqlite3").exists()
     assert (tmp_path / "static").is_dir()

@@ -1,7 +1,8 @@
-"""`vulndesk serve`: the web server and the task worker, started and stopped together.
+"""`vulndesk serve`: the web server, the task worker and the scheduler, started and stopped together.
 
 The web server is gunicorn (a production-grade WSGI server, not `runserver`); the worker is
-django-tasks' database worker. Ctrl-C (or SIGTERM) stops both and waits for them.
+django-tasks' database worker; the scheduler runs the periodic jobs
+(core/schedule.py). Ctrl-C (or SIGTERM) stops all three and waits for them.
 """
 
 import os
@@ -25,7 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2).")
-        parser.add_argument("--no-worker", action="store_true", help="Do not start the background task worker.")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Start neither the task worker nor the periodic-job scheduler."
+        )
         parser.add_argument("--skip-setup", action="store_true", help="Skip migrate and collectstatic.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -35,6 +38,7 @@ class Command(BaseCommand):
         children = [self._start_web(options)]
         if not options["no_worker"]:
             children.append(subprocess.Popen([sys.executable, "-m", "vulndesk", "db_worker", "--no-reload", "-v", "1"]))
+            children.append(subprocess.Popen([sys.executable, "-m", "vulndesk", "schedule"]))
         self.stdout.write(self.style.SUCCESS(f"vulndesk is running at http://{options['host']}:{options['port']}/"))
         self.stdout.write("Press Ctrl-C to stop.")
 
