@@ -92,6 +92,7 @@ class ScoringPlan:
     supplier: dict[str, str]  # SSVC supplier tree values
     ssvc_rationale: str
     deployer: dict[str, str] | None = None  # SSVC deployer tree values, for services the vendor runs
+    deployer_rationale: str = ""
     severity_rationale: str = ""  # why the rating differs from the bug bar's proposal, if it does
     in_kev: bool = False  # the (fictional) KEV catalog lists its CVE
     epss: tuple[float, float] | None = None  # (score, percentile) in the (fictional) EPSS file
@@ -681,6 +682,7 @@ def plan_scoring(plan: DemoPlan) -> None:
             deployer={"exploitation": "active", "exposure": "open", "automatable": "yes", "human_impact": "high"}
             if product.kind == "web"
             else None,
+            deployer_rationale="We run it for every hosted customer: open to the internet, attacked now.",
             severity_rationale=(
                 f"Kept {Severity(vulnerability.severity).label}: it bypasses sign-in completely, "
                 "which the program treats like code execution on the accounts it exposes."

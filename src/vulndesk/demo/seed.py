@@ -520,12 +520,12 @@ class _Seeder:
             actor=analyst,
             rationale=story.exploitability_rationale,
         )
-        trees = [(SsvcAssessment.Tree.SUPPLIER, story.supplier)]
+        trees = [(SsvcAssessment.Tree.SUPPLIER, story.supplier, story.ssvc_rationale)]
         if story.deployer:
-            trees.append((SsvcAssessment.Tree.DEPLOYER, story.deployer))
-        for tree, values in trees:
+            trees.append((SsvcAssessment.Tree.DEPLOYER, story.deployer, story.deployer_rationale))
+        for tree, values, rationale in trees:
             decision = decide_ssvc(tree, dict(values))
-            record_ssvc_decision(vulnerability, decision, actor=analyst, rationale=story.ssvc_rationale)
+            record_ssvc_decision(vulnerability, decision, actor=analyst, rationale=rationale)
 
     def import_threat_data(self, scored: list[VulnerabilityPlan]) -> None:
         """A (fictional) KEV catalog and EPSS file listing the demo's CVEs, through the import services.

@@ -138,6 +138,7 @@ def test_open_vulnerabilities_carry_scoring_examples(seeded: None) -> None:
     assert ExploitabilityAssessment.objects.count() == 4
     assert ProductSeverity.objects.count() == 4
     assert decisions == {("supplier", "immediate"), ("deployer", "immediate")}
+    assert SsvcAssessment.objects.get(vulnerability=exploited, tree="deployer").rationale.startswith("We run it")
     assert kev.cve_id == exploited.cve_id
     assert EpssScore.objects.count() == 3
     assert {s.outcome for s in SsvcAssessment.objects.filter(tree="supplier")} >= {"immediate", "scheduled", "defer"}
