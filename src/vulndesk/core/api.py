@@ -305,6 +305,16 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         api.exception_handler(exception_class)(handler)
 
 
+def unknown_endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Paths under /api/v1/ that no endpoint serves: a problem document, never the portal's HTML page."""
+    return problem_response(
+        status=404,
+        kind="not-found",
+        title="Not found",
+        detail=f"No API endpoint at {request.path}; the endpoints are listed at /api/v1/docs.",
+    )
+
+
 def referenced(field: str, lookup: Callable[P, ModelT], *args: P.args, **kwargs: P.kwargs) -> ModelT:
     """`lookup(*args, **kwargs)` for an object named in a request body; missing or hidden is a 422 on `field`.
 

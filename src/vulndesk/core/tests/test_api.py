@@ -202,3 +202,13 @@ def test_other_http_errors_are_problems_too(rf: RequestFactory) -> None:
 def test_caller_refuses_a_request_that_skipped_authentication(rf: RequestFactory) -> None:
     with pytest.raises(AuthenticationError):
         caller(rf.get("/api/v1/reports"))
+
+
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/v1/reports/1/no-such-action", "/api/v1/v2/reports"])
+def test_unknown_api_path_gets_a_404_problem(client: Client, db: None, path: str) -> None:
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:vulndesk:problem:not-found"
+    assert "/api/v1/docs" in response.json()["detail"]
