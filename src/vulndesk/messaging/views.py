@@ -181,12 +181,8 @@ def _post(request: HttpRequest, user: User, thread: Thread) -> HttpResponse | Me
     return form
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def report_messages(request: HttpRequest, report_id: int) -> HttpResponse:
-    """The report page shows the thread and posts here; errors come back on this page."""
-    user = signed_in_user(request)
-    thread = get_report_thread_for_user(user, report_id)
+def _thread_page(request: HttpRequest, user: User, thread: Thread) -> HttpResponse:
+    """Show the thread, or post to it; a refused post comes back on this page with its errors."""
     form = None
     if request.method == "POST":
         outcome = _post(request, user, thread)
@@ -195,21 +191,21 @@ def report_messages(request: HttpRequest, report_id: int) -> HttpResponse:
         form = outcome
     context = thread_context(request, user, thread, form)
     return render(request, "messaging/thread_page.html", context, status=400 if form else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_messages(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The report page shows the thread and posts here; errors come back on this page."""
+    user = signed_in_user(request)
+    return _thread_page(request, user, get_report_thread_for_user(user, report_id))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_messages(request: HttpRequest, case_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    thread = get_case_thread_for_user(user, case_id)
-    form = None
-    if request.method == "POST":
-        outcome = _post(request, user, thread)
-        if isinstance(outcome, HttpResponse):
-            return outcome
-        form = outcome
-    context = thread_context(request, user, thread, form)
-    return render(request, "messaging/thread_page.html", context, status=400 if form else 200)
+    return _thread_page(request, user, get_case_thread_for_user(user, case_id))
 
 
 @login_required
