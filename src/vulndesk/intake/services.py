@@ -274,7 +274,9 @@ def submit_report(
 
 
 @dataclass(frozen=True)
-class _CheckedFile:
+class CheckedFile:
+    """An upload that passed `check_upload`: its shown name, content kind, size and SHA-256."""
+
     file: Upload
     name: str
     kind: str
@@ -293,7 +295,15 @@ def _clean_name(name: str) -> str:
     return cleaned[-255:] or "attachment"
 
 
-def _checked_file(upload: Upload) -> _CheckedFile:
+def check_upload(upload: Upload) -> CheckedFile:
+    """Check one uploaded file against the attachment rules, or raise RuleViolation saying why.
+
+    The rules: not empty, at most `INTAKE_ATTACHMENT_MAX_BYTES`, content (not name) of a kind in
+    `INTAKE_ATTACHMENT_KINDS`, and no extension that claims another kind. Reads the file once
+    (hash and sniffing) and rewinds it; stores nothing. Other apps that take files from
+    researchers (message attachments) call this so every upload meets the same rules.
+    The error's field is `attachments`.
+    """
     name = _clean_name(upload.name or "")
     size = upload.size or 0
     if size == 0:
@@ -324,10 +334,10 @@ def _checked_file(upload: Upload) -> _CheckedFile:
             "Give it the right extension, or send the original file.",
             field="attachments",
         )
-    return _CheckedFile(file=upload, name=name, kind=kind, size=size, sha256=digest.hexdigest())
+    return CheckedFile(file=upload, name=name, kind=kind, size=size, sha256=digest.hexdigest())
 
 
-def _checked_files(uploads: Sequence[Upload], *, already: tuple[int, int]) -> list[_CheckedFile]:
+def _checked_files(uploads: Sequence[Upload], *, already: tuple[int, int]) -> list[CheckedFile]:
     """Every file checked before any is stored; `already` is the report's (count, bytes) so far."""
     count, total = already
     if count + len(uploads) > settings.INTAKE_ATTACHMENTS_PER_REPORT:
@@ -336,7 +346,7 @@ def _checked_files(uploads: Sequence[Upload], *, already: tuple[int, int]) -> li
             "put several files in one ZIP archive.",
             field="attachments",
         )
-    checked = [_checked_file(upload) for upload in uploads]
+    checked = [check_upload(upload) for upload in uploads]
     total += sum(file.size for file in checked)
     if total > settings.INTAKE_REPORT_ATTACHMENTS_MAX_BYTES:
         raise RuleViolation(
@@ -347,7 +357,7 @@ def _checked_files(uploads: Sequence[Upload], *, already: tuple[int, int]) -> li
     return checked
 
 
-def _store_files(report: Report, files: list[_CheckedFile], *, actor: User | None) -> list[Attachment]:
+def _store_files(report: Report, files: list[CheckedFile], *, actor: User | None) -> list[Attachment]:
     stored: list[Attachment] = []
     try:
         for checked in files:

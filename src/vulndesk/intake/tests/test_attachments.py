@@ -16,7 +16,7 @@ from vulndesk.core.tests.api_client import ApiClient, problem_fields
 from vulndesk.core.tests.factories import ReportFactory
 from vulndesk.intake.filetypes import sniff
 from vulndesk.intake.models import Attachment, Report
-from vulndesk.intake.services import ReportSubmission, add_attachments, submit_report
+from vulndesk.intake.services import ReportSubmission, add_attachments, check_upload, submit_report
 
 Api = Callable[[User | None], ApiClient]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -61,6 +61,25 @@ def test_kinds_are_judged_by_content(head: bytes, kind: str | None) -> None:
 
 
 # The service
+
+
+def test_check_upload_describes_an_accepted_file_and_rewinds_it() -> None:
+    file = upload("../shot.png", PNG)
+
+    checked = check_upload(file)
+
+    assert (checked.name, checked.kind, checked.size) == ("shot.png", "png", len(PNG))
+    assert checked.sha256 == hashlib.sha256(PNG).hexdigest()
+    assert file.read() == PNG
+
+
+def test_check_upload_refuses_content_outside_the_allow_list(settings: Settings) -> None:
+    settings.INTAKE_ATTACHMENT_KINDS = ["text"]
+
+    with pytest.raises(RuleViolation, match="not a type of file we accept") as error:
+        check_upload(upload("shot.png", PNG))
+
+    assert error.value.field == "attachments"
 
 
 def test_report_with_files_stores_them_with_hash_and_detected_type(researcher: User) -> None:
