@@ -1,9 +1,11 @@
 """Researcher-visible events from later stages, posted in the researcher threads of a case's reports.
 
-Called by the scoring and remediation services in their own transaction (the one sanctioned
+Called by the triage, scoring and remediation services in their own transaction (the one sanctioned
 way those apps reach messaging; see docs/decisions/0006-messaging-channels-outbox.md).
 Each event also goes out by mail through the outbox, like every researcher-thread message.
 """
+
+import datetime as dt
 
 from vulndesk.intake.models import Report
 from vulndesk.messaging.models import Channel, Message
@@ -38,3 +40,27 @@ def announce_release_scheduled(case: Case, release: Release) -> list[Message]:
     body = f"A fix is scheduled for the security release on **{release.release_date:%d %B %Y}**."
     posted = [_post_once(report, body) for report in _case_reports(case.pk)]
     return [message for message in posted if message is not None]
+
+
+def announce_disclosure_date_changed(
+    case: Case, *, new_date: dt.date | None, previous_date: dt.date | None
+) -> list[Message]:
+    """The case's coordinated disclosure date was set, moved or removed: tell the researchers of its reports.
+
+    Unlike the other events this is not posted only once per wording: a date moved away and
+    back again is news both times. Saving the same date again posts nothing.
+    """
+    if new_date == previous_date:
+        return []
+    if new_date is None:
+        body = (
+            f"The planned disclosure date ({previous_date:%d %B %Y}) has been withdrawn. "
+            "We will tell you here when a new date is agreed."
+        )
+    elif previous_date is None:
+        body = f"The coordinated disclosure date is set to **{new_date:%d %B %Y}**."
+    else:
+        body = (
+            f"The coordinated disclosure date has moved to **{new_date:%d %B %Y}** (it was {previous_date:%d %B %Y})."
+        )
+    return [post_report_event(report, body=body) for report in _case_reports(case.pk)]

@@ -1,4 +1,6 @@
-"""CVE assignments and scheduled releases appear in the researcher threads of the case's reports."""
+"""CVE assignments, scheduled releases and disclosure dates appear in the researcher threads of the case's reports."""
+
+import datetime as dt
 
 import pytest
 
@@ -6,7 +8,8 @@ from vulndesk.accounts.models import User
 from vulndesk.core.taxonomy import ImpactType, Severity
 from vulndesk.core.tests.factories import CaseFactory, ProductVersionFactory, ReleaseFactory, ReportFactory
 from vulndesk.intake.models import Report
-from vulndesk.messaging.models import Channel, Message
+from vulndesk.messaging.events import announce_disclosure_date_changed
+from vulndesk.messaging.models import Channel, Message, OutboundMail
 from vulndesk.remediation.services import create_fix, set_fix_target_release
 from vulndesk.scoring.models import Vulnerability
 from vulndesk.scoring.services import VulnerabilityDetails, create_vulnerability, update_vulnerability
@@ -78,3 +81,64 @@ def test_other_researchers_reports_hear_nothing(researcher: User, outsider: User
     create_vulnerability(case, _details("CVE-2026-4444"), actor=analyst)
 
     assert _events(elsewhere) == []
+
+
+def test_disclosure_date_set_is_posted(researcher: User) -> None:
+    case, report = _case_with_report(researcher)
+
+    posted = announce_disclosure_date_changed(case, new_date=dt.date(2027, 3, 9), previous_date=None)
+
+    assert [message.report_id for message in posted] == [report.pk]
+    assert _events(report) == ["The coordinated disclosure date is set to **09 March 2027**."]
+
+
+def test_disclosure_date_moved_names_both_dates(researcher: User) -> None:
+    case, report = _case_with_report(researcher)
+
+    announce_disclosure_date_changed(case, new_date=dt.date(2027, 4, 13), previous_date=dt.date(2027, 3, 9))
+
+    assert _events(report) == ["The coordinated disclosure date has moved to **13 April 2027** (it was 09 March 2027)."]
+
+
+def test_disclosure_date_removed_says_so(researcher: User) -> None:
+    case, report = _case_with_report(researcher)
+
+    announce_disclosure_date_changed(case, new_date=None, previous_date=dt.date(2027, 3, 9))
+
+    assert _events(report) == [
+        "The planned disclosure date (09 March 2027) has been withdrawn. We will tell you here when a new date is agreed."
+    ]
+
+
+def test_unchanged_disclosure_date_posts_nothing(researcher: User) -> None:
+    case, report = _case_with_report(researcher)
+
+    posted = announce_disclosure_date_changed(case, new_date=dt.date(2027, 3, 9), previous_date=dt.date(2027, 3, 9))
+
+    assert posted == []
+    assert _events(report) == []
+
+
+def test_disclosure_date_moved_back_is_posted_again(researcher: User) -> None:
+    case, report = _case_with_report(researcher)
+    march, april = dt.date(2027, 3, 9), dt.date(2027, 4, 13)
+
+    announce_disclosure_date_changed(case, new_date=march, previous_date=None)
+    announce_disclosure_date_changed(case, new_date=april, previous_date=march)
+    announce_disclosure_date_changed(case, new_date=march, previous_date=april)
+
+    assert len(_events(report)) == 3
+    assert _events(report)[-1].startswith("The coordinated disclosure date has moved to **09 March 2027**")
+
+
+def test_disclosure_date_reaches_every_report_of_the_case_and_is_mailed(researcher: User, outsider: User) -> None:
+    case, report = _case_with_report(researcher)
+    other = ReportFactory.create(researcher=outsider, state=Report.State.CONFIRMED)
+    CaseReport.objects.create(case=case, report=other)
+    unrelated = ReportFactory.create(researcher=outsider)
+
+    announce_disclosure_date_changed(case, new_date=dt.date(2027, 3, 9), previous_date=None)
+
+    assert len(_events(report)) == len(_events(other)) == 1
+    assert _events(unrelated) == []
+    assert set(OutboundMail.objects.values_list("to_address", flat=True)) == {researcher.email, outsider.email}
