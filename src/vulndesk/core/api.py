@@ -193,6 +193,11 @@ def _field_name(loc: Sequence[Any]) -> str:
 
 
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    path_errors = [error["loc"] for error in exc.errors if error.get("loc", ("body",))[0] == "path"]
+    if path_errors:
+        # /reports/abc names no report, just as /reports/999999 does: the same 404, not a form error.
+        detail = f"Nothing is at this address: {_field_name(path_errors[0])} must be the id of an existing record."
+        return problem_response(status=404, kind="not-found", title="Not found", detail=detail)
     errors = [
         (_field_name(error.get("loc", ("body",))), str(error.get("msg", "Invalid value."))) for error in exc.errors
     ]

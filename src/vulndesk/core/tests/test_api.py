@@ -184,13 +184,6 @@ def test_page_past_the_end_is_empty(api: Api, analyst: User) -> None:
     assert body["count"] == 1
 
 
-def test_non_integer_path_id_is_422_naming_it(api: Api, analyst: User) -> None:
-    response = api(analyst).get("/reports/abc")
-
-    assert response.status_code == 422
-    assert problem_fields(response) == ["report_id"]
-
-
 def test_other_http_errors_are_problems_too(rf: RequestFactory) -> None:
     response = api_v1.on_exception(rf.get("/api/v1/reports"), HttpError(429, "Slow down."))
 
@@ -212,3 +205,12 @@ def test_unknown_api_path_gets_a_404_problem(client: Client, db: None, path: str
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["type"] == "urn:vulndesk:problem:not-found"
     assert "/api/v1/docs" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/reports/abc", "/reports/1.5", "/reports/99999999999999999999999"])
+def test_a_path_id_that_is_not_an_id_gets_the_same_404_as_a_missing_one(api: Api, analyst: User, path: str) -> None:
+    response = api(analyst).get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:vulndesk:problem:not-found"
