@@ -29,6 +29,7 @@ from vulndesk.triage.models import (
     Validation,
 )
 from vulndesk.triage.selectors import on_duty_triagers
+from vulndesk.triage.signals import report_joined_case
 from vulndesk.triage.sla import refresh_report_slas
 
 # Closing a report without saying why leaves the researcher (and the next analyst) guessing;
@@ -172,6 +173,7 @@ def add_report_to_case(case: Case, report: Report, *, actor: User) -> CaseReport
     if report.product_id is not None:
         case.teams.add(report.product.owning_team_id)  # type: ignore[union-attr]
     record_event(case, tag="case:report_added", actor=actor, changes={"reports": (None, report.pk)})
+    report_joined_case.send(sender=CaseReport, link=link)
     return link
 
 
