@@ -134,6 +134,18 @@ class Report(StatefulModel):
     priority = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="0 (P0, most urgent) to 4 (P4); set by scoring, drives queue order."
     )
+    # What the researcher may know of the case the report joined. intake cannot read triage's
+    # cases (dependencies run core <- intake <- triage), so triage's services keep this projection
+    # current through `intake.services.update_public_progress`; nothing else writes these fields.
+    is_fix_in_progress = models.BooleanField(
+        default=False,
+        help_text="Projection owned by triage's services: the report's case is being remediated.",
+    )
+    agreed_disclosure_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Projection owned by triage's services: the disclosure date agreed on the report's case.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -5,9 +5,10 @@ intake accept and refuse exactly the same reports.
 """
 
 import datetime as dt
+import enum
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -406,6 +407,63 @@ def add_attachments(report: Report, uploads: Sequence[Upload], *, actor: User | 
     existing = list(report.attachments.values_list("size", flat=True))
     files = _checked_files(uploads, already=(len(existing), sum(existing)))
     return _store_files(report, files, actor=actor)
+
+
+# What the researcher may know of the case ---------------------------------------------------------
+
+
+class Keep(enum.Enum):
+    """`update_public_progress(..., agreed_disclosure_on=KEEP)`: leave the date as it is (None clears it)."""
+
+    KEEP = enum.auto()
+
+
+KEEP = Keep.KEEP
+PUBLIC_PROGRESS_CHANGED = "report:public_progress_changed"
+
+
+@transaction.atomic
+def update_public_progress(
+    reports: Iterable[Report],
+    *,
+    actor: User | None,
+    is_fix_in_progress: bool | None = None,
+    agreed_disclosure_on: dt.date | Keep | None = KEEP,
+) -> list[Report]:
+    """Set what the researchers of `reports` see of their case: fix in progress, agreed disclosure date.
+
+    Called by triage's services (never by views) when a case starts or stops remediation, when
+    a report joins a case, and when the case's agreed disclosure date changes; they have checked
+    `actor`'s permission on the case. Arguments left at their default keep the current value.
+    Each report that changes gets one audit event (`report:public_progress_changed`), which the
+    researcher's timeline shows. Returns the reports that changed, saved.
+    """
+    wanted: dict[str, object] = {}
+    if is_fix_in_progress is not None:
+        wanted["is_fix_in_progress"] = is_fix_in_progress
+    if agreed_disclosure_on is not KEEP:
+        if agreed_disclosure_on is not None and not isinstance(agreed_disclosure_on, dt.date):
+            raise RuleViolation("The agreed disclosure date must be a date.", field="agreed_disclosure_on")
+        wanted["agreed_disclosure_on"] = agreed_disclosure_on
+    ids = [report.pk for report in reports]
+    if not wanted or not ids:
+        return []
+    # Lock in id order, as every bulk writer should, so two cases updating shared reports cannot deadlock.
+    locked = list(Report.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    changed: list[Report] = []
+    for report in locked:
+        changes = {
+            field: (getattr(report, field), value) for field, value in wanted.items() if getattr(report, field) != value
+        }
+        if not changes:
+            continue
+        for field, (_, value) in changes.items():
+            setattr(report, field, value)
+        report.updated_at = timezone.now()
+        changed.append(report)
+        record_event(report, tag=PUBLIC_PROGRESS_CHANGED, actor=actor, changes=changes)
+    Report.objects.bulk_update(changed, [*wanted, "updated_at"])
+    return changed
 
 
 # The disclosure policy --------------------------------------------------------------------------
