@@ -1,7 +1,7 @@
 """Mail to researchers about their reports."""
 
 import logging
-from email.utils import make_msgid
+import secrets
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -35,13 +35,15 @@ def send_acknowledgment(report: Report, *, recipient: str, tracking_token: str =
         "policy_url": f"{settings.BASE_URL}/policy/",
         "tracking_url": tracking_url(tracking_token) if tracking_token else "",
     }
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "vulndesk.invalid"
     message = EmailMessage(
         subject=f"[{report.reference}] We received your report: {report.title}",
         body=render_to_string("intake/acknowledgment_email.txt", context),
         to=[recipient],
         headers={
-            "Message-ID": make_msgid(idstring=f"vulndesk.report.{report.pk}.ack", domain=domain),
+            # Starts like the thread id, so a reply naming only this mail (In-Reply-To, no
+            # References) still finds its report in messaging's inbound router.
+            "Message-ID": f"<vulndesk.report.{report.pk}.ack.{secrets.token_hex(8)}@{domain}>",
             "References": thread_id(report),
         },
     )

@@ -16,6 +16,7 @@ from email.message import Message as EmailMessageBase
 from email.utils import getaddresses, parseaddr
 
 import nh3
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,7 +29,9 @@ from vulndesk.messaging.outbox import record_bounce, report_id_from_reply_addres
 from vulndesk.messaging.permissions import Thread
 from vulndesk.messaging.services import post_message
 
-_THREAD_ID = re.compile(r"<vulndesk\.report\.(\d+)@[^>]+>")
+# The thread id <vulndesk.report.12@…>, or a mail of that thread such as intake's
+# acknowledgment <vulndesk.report.12.ack.…@…>, which a client may name alone in In-Reply-To.
+_THREAD_ID = re.compile(r"<vulndesk\.report\.(\d+)[@.][^>]*>")
 # "On Tue, 3 Mar 2026 at 10:00, PSIRT <security@…> wrote:" and common variants.
 _QUOTE_HEADER = re.compile(r"^(On .+wrote:|-----Original Message-----|From: .+)$", re.IGNORECASE)
 _OUR_FOOTER = "-- \nReply to this email, or on "
@@ -137,8 +140,10 @@ def receive_email_reply(report: Report, mail: EmailMessage) -> Routed:
     if not body:
         return Routed(quarantined=_quarantine(report, mail, reason="The reply has no new text (only quoted mail)."))
     try:
-        message = post_message(Thread(report=report), channel=Channel.RESEARCHER, body=body, actor=report.researcher)
-    except RuleViolation as error:
+        message = post_message(
+            Thread(report=report), channel=Channel.RESEARCHER, body=body, actor=report.researcher, is_mailed_reply=True
+        )
+    except (RuleViolation, PermissionDenied) as error:
         return Routed(quarantined=_quarantine(report, mail, reason=str(error)))
     return Routed(message=message)
 

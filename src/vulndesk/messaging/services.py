@@ -59,7 +59,8 @@ def _surviving_thread(thread: Thread, channel: str, actor: User) -> Thread:
     while report.state == Report.State.DUPLICATE and report.duplicate_of_id and report.pk not in seen:
         seen.add(report.pk)
         original = Report.objects.select_related("researcher").get(pk=report.duplicate_of_id)
-        if original.researcher_id != report.researcher_id:
+        # Anonymous reports share one placeholder account; their contact address tells people apart.
+        if original.researcher_id != report.researcher_id or original.reply_address != report.reply_address:
             if actor.pk == report.researcher_id:
                 raise RuleViolation(
                     f"{report.reference} was closed as a duplicate of an earlier report by someone else, so its "
@@ -120,12 +121,18 @@ def post_message(
     actor: User,
     reply_to: Message | None = None,
     organization: PartnerOrganization | None = None,
+    is_mailed_reply: bool = False,
 ) -> Message:
     """Post `body` (Markdown) in `channel` of `thread` as `actor`.
 
     Raises PermissionDenied when the actor may not write there, RuleViolation for bad input or
     a closed thread; nothing is saved then. A message to a merged duplicate lands on the
     original report when the same researcher filed both.
+
+    `is_mailed_reply`: the inbound router checked that the mail came from the address the
+    report's mail goes to, which is what identifies the researcher of an anonymous report (its
+    placeholder account cannot sign in, so holds no role). Only the report's own researcher
+    thread accepts that.
     """
     if channel not in Channel.values:
         raise RuleViolation(f"Unknown channel {channel!r}; use one of: {', '.join(Channel.values)}.", field="channel")
@@ -137,7 +144,14 @@ def post_message(
         )
     if thread.report is not None and channel == Channel.PARTNER:
         raise RuleViolation("Partner channels are on cases; write on the report's case.", field="channel")
-    if channel not in writable_channels(actor, thread):
+    is_own_mailed_reply = (
+        is_mailed_reply
+        and channel == Channel.RESEARCHER
+        and thread.report is not None
+        and thread.report.researcher_id == actor.pk
+        and (actor.is_active or thread.report.is_anonymous)
+    )
+    if not is_own_mailed_reply and channel not in writable_channels(actor, thread):
         raise PermissionDenied(f"You cannot write in the {Channel(channel).label.lower()} of {thread.reference}.")
     body = _clean_body(body)
     thread = _surviving_thread(thread, channel, actor)
