@@ -346,6 +346,28 @@ class CasePartner(models.Model):
         return self.first_response_at is not None
 
 
+class SharedVulnerability(models.Model):
+    """One vulnerability of a case shared with one invited organization.
+
+    A partner sees only the vulnerabilities shared with it, never the rest of the case: another
+    vendor may be affected by one flaw of a case and must not learn of the others.
+    """
+
+    case_partner = models.ForeignKey(CasePartner, on_delete=models.CASCADE, related_name="shared")
+    vulnerability = models.ForeignKey("scoring.Vulnerability", on_delete=models.CASCADE, related_name="partner_shares")
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    shared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case_partner", "vulnerability"], name="shared_vulnerability_unique")
+        ]
+        verbose_name_plural = "shared vulnerabilities"
+
+    def __str__(self) -> str:
+        return f"VD-V{self.vulnerability_id} shared with {self.case_partner}"
+
+
 class PartnerStatus(models.Model):
     """One partner's position on one vulnerability of the case (VEX-like), with their own tracking id."""
 
