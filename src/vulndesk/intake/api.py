@@ -1,15 +1,17 @@
-"""Reports: researchers submit and follow them; staff with report access read them all."""
+"""Reports: researchers submit and follow them; staff with report access read them all.
 
-from typing import Any
+GET /reports itself is triage's (`vulndesk.triage.api.list_reports`, joined to this router in
+config/api.py): the response team's list takes the queue's filters, which need triage.
+"""
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest
-from ninja import File, Query, Router, Status
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from vulndesk.accounts.models import User
 from vulndesk.catalog.selectors import get_product
-from vulndesk.core.api import PUBLIC, caller, paginate, problem_responses, referenced, require, viewer
+from vulndesk.core.api import PUBLIC, caller, problem_responses, referenced, require, viewer
 from vulndesk.core.permissions import Permission, is_staff_role
 from vulndesk.core.ratelimit import client_address
 from vulndesk.intake.downloads import attachment_response
@@ -20,17 +22,16 @@ from vulndesk.intake.schemas import (
     AttachmentOut,
     ReportIn,
     ReportOut,
-    ReportPage,
-    ReportQuery,
     ReportReceiptOut,
     ResearcherReportOut,
+    TimelineEntryOut,
 )
 from vulndesk.intake.selectors import (
-    ReportFilters,
+    TimelineEntry,
     get_attachment_for_user,
     get_report_by_tracking_token,
     get_report_for_user,
-    list_reports_for_user,
+    public_timeline,
 )
 from vulndesk.intake.services import Receipt, ReportSubmission, add_attachments, submit_report
 
@@ -92,21 +93,34 @@ def get_tracked_report(request: HttpRequest, token: str) -> ResearcherReportOut:
     return ResearcherReportOut.of(get_report_by_tracking_token(token))
 
 
-@router.get("/reports", response=ReportPage, summary="List reports", openapi_extra=problem_responses(401, 422))
-def list_reports(request: HttpRequest, query: Query[ReportQuery]) -> dict[str, Any]:
-    """Staff with report access see every report; a researcher sees only their own."""
-    user = caller(request)
-    filters = ReportFilters(state=query.state, product=query.product)
-    reports = list_reports_for_user(user, filters, sort=query.sort)
-    return paginate(reports, query, lambda report: report_view(report, user))
-
-
 @router.get(
     "/reports/{report_id}", response=AnyReportOut, summary="Get a report", openapi_extra=problem_responses(401, 404)
 )
 def get_report(request: HttpRequest, report_id: int) -> ReportOut | ResearcherReportOut:
     user = caller(request)
     return report_view(get_report_for_user(user, report_id), user)
+
+
+@router.get(
+    "/reports/{report_id}/timeline",
+    response=list[TimelineEntryOut],
+    summary="A report's public timeline",
+    openapi_extra=problem_responses(401, 404),
+)
+def get_report_timeline(request: HttpRequest, report_id: int) -> list[TimelineEntry]:
+    """What the researcher sees of the report's history, oldest first: status changes and the agreed disclosure date."""
+    return public_timeline(get_report_for_user(caller(request), report_id))
+
+
+@router.get(
+    "/reports/tracked/{token}/timeline",
+    auth=PUBLIC,
+    response=list[TimelineEntryOut],
+    summary="An anonymous report's public timeline",
+    openapi_extra=problem_responses(404, public=True),
+)
+def get_tracked_report_timeline(request: HttpRequest, token: str) -> list[TimelineEntry]:
+    return public_timeline(get_report_by_tracking_token(token))
 
 
 @router.post(

@@ -11,13 +11,11 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
-from vulndesk.core.api import Page, PageParams
 from vulndesk.core.taxonomy import ImpactType
 from vulndesk.intake.models import CreditPreference, Report
 
 # Inline enums: every model calls its enum `State`, and OpenAPI components are keyed by name.
 ReportState = Annotated[Report.State, WithJsonSchema({"type": "string", "enum": list(Report.State.values)})]
-ReportSort = Literal["age", "-age", "updated", "title"]
 
 
 class ReportIn(Schema):
@@ -39,14 +37,6 @@ class ReportIn(Schema):
     credit_name: str = Field("", max_length=150, description="Name or handle to credit; defaults to your display name.")
     accepts_policy: bool = Field(False, description="Must be true: you have read and accept the disclosure policy.")
     contact_email: str = Field("", description="Anonymous submissions: where we may write to you (optional).")
-
-
-class ReportQuery(PageParams):
-    """GET /reports filters. The names are a contract: scripts (bench/) build these URLs."""
-
-    state: ReportState | None = None
-    product: str | None = Field(None, description="Product slug.")
-    sort: ReportSort = Field("-age", description="age: oldest first; -age: newest first; updated; title.")
 
 
 class ReportReceiptOut(Schema):
@@ -85,6 +75,8 @@ def _shared_fields(report: Report) -> dict[str, Any]:
         "disclosure_plans": report.disclosure_plans,
         "credit_preference": report.credit_preference,
         "credit_name": report.credit_name,
+        "credit_line": report.credit_line,
+        "agreed_disclosure_on": report.agreed_disclosure_on,
         "created_at": report.created_at,
         "updated_at": report.updated_at,
     }
@@ -109,6 +101,10 @@ class _ReportFields(Schema):
     disclosure_plans: str
     credit_preference: str
     credit_name: str
+    credit_line: str = Field(description="How the advisory will credit the researcher; empty when not credited.")
+    agreed_disclosure_on: dt.date | None = Field(
+        description="The disclosure date agreed with the vendor for the report's case, once there is one."
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -117,7 +113,10 @@ class ResearcherReportOut(_ReportFields):
     """A researcher's own report as they may see it: a status phrase, no internal state."""
 
     view: Literal["researcher"] = "researcher"
-    status: str = Field(description="e.g. 'Under review', 'Fixed and published'.")
+    status: str = Field(
+        description="Received, In review (with ': waiting for your reply' when we need your answer), Confirmed, "
+        "Fix in progress, Fix released, or Closed with the reason, e.g. 'Closed: out of scope'."
+    )
 
     @classmethod
     def of(cls, report: Report) -> "ResearcherReportOut":
@@ -157,8 +156,12 @@ class ReportOut(_ReportFields):
 AnyReportOut = Annotated[ReportOut | ResearcherReportOut, Field(discriminator="view")]
 
 
-class ReportPage(Page[AnyReportOut]):
-    pass
+class TimelineEntryOut(Schema):
+    """One public event of a report: a status change, or the agreed disclosure date set, moved or withdrawn."""
+
+    at: dt.datetime
+    text: str = Field(description="The new status ('In review'), or 'Disclosure date agreed' / 'moved' / 'withdrawn'.")
+    disclosure_on: dt.date | None = Field(description="The agreed disclosure date, for the date events.")
 
 
 class AttachmentOut(Schema):

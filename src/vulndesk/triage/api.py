@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
+from ninja.errors import ValidationError
 
 from vulndesk.accounts.models import User
 from vulndesk.core.api import caller, paginate, problem_response, problem_responses, referenced, require
@@ -16,8 +17,8 @@ from vulndesk.core.errors import RuleViolation
 from vulndesk.core.models import AuditEvent
 from vulndesk.core.permissions import Permission
 from vulndesk.intake.models import Report
-from vulndesk.intake.schemas import ReportOut
-from vulndesk.intake.selectors import get_report_for_user
+from vulndesk.intake.schemas import ReportOut, ResearcherReportOut
+from vulndesk.intake.selectors import ReportFilters, get_report_for_user, list_reports_for_user
 from vulndesk.triage.clocks import Clock, report_clocks
 from vulndesk.triage.duplicates import KnownVulnerability, find_duplicate_candidates, known_vulnerabilities
 from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView, Validation
@@ -41,6 +42,8 @@ from vulndesk.triage.schemas import (
     QueueItemOut,
     QueuePage,
     QueueQuery,
+    ReportListPage,
+    ReportListQuery,
     ReportTransitionIn,
     SavedQueueViewIn,
     SavedQueueViewOut,
@@ -116,18 +119,8 @@ def post_report_transition(request: HttpRequest, report_id: int, payload: Report
     return ReportOut.of(report)
 
 
-@router.get(
-    "/queue",
-    response=QueuePage,
-    summary="The triage queue: reports filtered, searched and ordered",
-    openapi_extra=problem_responses(401, 403, 422),
-)
-def list_queue(request: HttpRequest, query: Query[QueueQuery]) -> dict[str, Any]:
-    """The response team's queue, with the portal queue's filters. Researchers get 403: it is not theirs."""
-    user = caller(request)
-    if not can_see_queue(user):
-        raise PermissionDenied("The queue is the security response team's.")
-    refresh_missing_report_slas()
+def _queue_page(user: User, query: QueueQuery) -> dict[str, Any]:
+    """One page of the queue as `user` (who may see it) asked for it: GET /reports and GET /queue both answer with it."""
     now = timezone.now()
     filters = query.filters()
     page = paginate(
@@ -138,6 +131,61 @@ def list_queue(request: HttpRequest, query: Query[QueueQuery]) -> dict[str, Any]
     if query.with_counts:
         page["state_counts"] = queue_state_counts(user, filters, now=now)
     return page
+
+
+@router.get(
+    "/queue",
+    response=QueuePage,
+    summary="The triage queue: reports filtered, searched and ordered",
+    openapi_extra=problem_responses(401, 403, 422),
+)
+def list_queue(request: HttpRequest, query: Query[QueueQuery]) -> dict[str, Any]:
+    """GET /reports for the response team, ordered by priority unless `sort` says otherwise.
+
+    Researchers get 403: the queue is not theirs. Every call first gives newly arrived reports
+    their SLA snapshot, so `sla` is never null for an open report here.
+    """
+    user = caller(request)
+    if not can_see_queue(user):
+        raise PermissionDenied("The queue is the security response team's.")
+    refresh_missing_report_slas()
+    return _queue_page(user, query)
+
+
+def list_reports(request: HttpRequest, query: Query[ReportListQuery]) -> dict[str, Any]:
+    """The response team gets the queue's filters, search and orders; a researcher only their own reports.
+
+    A researcher's list is the researcher view (a public status, nothing internal) and takes only
+    `state`, `product` and `sort` (age, -age, updated, title); any other filter is 422, naming it.
+    """
+    user = caller(request)
+    if can_see_queue(user):
+        if query.sla or query.sort == "sla_due":
+            refresh_missing_report_slas()  # the answer depends on every report having its snapshot
+        return _queue_page(user, query)
+    if staff_only := query.staff_only_parameters():
+        message = "Only the security response team filters or sorts by this."
+        raise ValidationError([{"loc": ("query", name), "msg": message} for name in staff_only])
+    reports = list_reports_for_user(user, ReportFilters(product=query.product), sort=query.sort)
+    if query.state:
+        reports = reports.filter(state__in=query.state)
+    return paginate(reports, query, ResearcherReportOut.of)
+
+
+def add_report_list(reports_router: Router) -> None:
+    """Serve GET /reports on the router that owns the /reports path (intake's; see config/api.py).
+
+    The list needs triage's queue (SLA snapshots, cases' severities) and intake may not import
+    triage, while ninja lets only one router answer a path: so triage lends the operation.
+    """
+    reports_router.add_api_operation(
+        "/reports",
+        ["GET"],
+        list_reports,
+        response=ReportListPage,
+        summary="List reports (the response team: with the queue's filters)",
+        openapi_extra=problem_responses(401, 422),
+    )
 
 
 @router.get(

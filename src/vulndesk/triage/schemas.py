@@ -4,12 +4,12 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import WithJsonSchema
+from pydantic import AfterValidator, WithJsonSchema
 
 from vulndesk.core.api import Page, PageParams
 from vulndesk.core.taxonomy import Severity
 from vulndesk.intake.models import Report
-from vulndesk.intake.schemas import ReportOut, ReportState
+from vulndesk.intake.schemas import ReportOut, ReportState, ResearcherReportOut
 from vulndesk.triage.clocks import Clock, case_clocks
 from vulndesk.triage.duplicates import Candidate
 from vulndesk.triage.models import Case, ReportSla, SlaStatusValue, Validation
@@ -120,14 +120,31 @@ class CasePage(Page[CaseOut]):
 
 # --- The queue ------------------------------------------------------------------------------
 
-QueueSort = Literal["priority", "sla_due", "age", "-age", "updated"]
+QueueSort = Literal["priority", "sla_due", "age", "-age", "updated", "title"]
 SlaStatus = SlaStatusValue
+_SORT_HELP = "priority (unscored last), sla_due (soonest first), age (oldest first), -age, updated, title."
+
+
+def _known_states(states: list[str]) -> list[str]:
+    # Checked here rather than typed list[ReportState]: ninja reports an item's error as
+    # "query.state.0", and a client should see the parameter's own name, "state".
+    unknown = [state for state in states if state not in Report.State.values]
+    if unknown:
+        raise ValueError(f"Unknown state {', '.join(map(repr, unknown))}; use {', '.join(Report.State.values)}.")
+    return states
+
+
+StateList = Annotated[
+    list[str],
+    AfterValidator(_known_states),
+    WithJsonSchema({"type": "array", "items": {"type": "string", "enum": list(Report.State.values)}}),
+]
 
 
 class QueueQuery(PageParams):
-    """GET /queue filters; the portal queue takes the same names as query parameters."""
+    """GET /queue and GET /reports filters; the portal queue takes the same names as query parameters."""
 
-    state: list[ReportState] = Field(default_factory=list, description="Repeat for several states.")
+    state: StateList = Field(default_factory=list, description="Repeat for several states.")
     product: str | None = Field(None, description="Product slug.")
     team: str | None = Field(None, description="Owning team slug.")
     impact_type: str | None = None
@@ -146,9 +163,7 @@ class QueueQuery(PageParams):
         max_length=200,
         description="Full-text search over title, description and steps to reproduce, or a reference like VD-R12.",
     )
-    sort: QueueSort = Field(
-        "priority", description="priority (unscored last), sla_due (soonest first), age, -age, updated."
-    )
+    sort: QueueSort = Field("priority", description=_SORT_HELP)
     with_counts: bool = Field(
         False, description="Add `state_counts` (reports per state under the other filters); costs a query."
     )
@@ -169,6 +184,26 @@ class QueueQuery(PageParams):
             is_close_proposed=self.close_proposed,
             q=self.q,
         )
+
+
+# What a researcher may narrow their own reports by; everything else describes the team's work.
+RESEARCHER_PARAMETERS = frozenset({"state", "product", "sort", "page", "page_size"})
+RESEARCHER_SORTS = frozenset({"age", "-age", "updated", "title"})
+
+
+class ReportListQuery(QueueQuery):
+    """GET /reports: the queue's filters for the response team; a researcher's own list takes only
+    state, product and sort (age, -age, updated, title)."""
+
+    sort: QueueSort = Field("-age", description=f"{_SORT_HELP} Default -age (newest first).")
+
+    def staff_only_parameters(self) -> list[str]:
+        """The parameters given that only the response team may use, in their declared order."""
+        given = [name for name in type(self).model_fields if name in self.model_fields_set]
+        names = [name for name in given if name not in RESEARCHER_PARAMETERS]
+        if self.sort not in RESEARCHER_SORTS:
+            names.append("sort")
+        return names
 
 
 class QueueSlaOut(Schema):
@@ -213,6 +248,16 @@ def _has_sla(report: Report) -> bool:
 class QueuePage(Page[QueueItemOut]):
     state_counts: dict[str, int] | None = Field(
         None, description="With with_counts=true: reports per state under every filter but `state`."
+    )
+
+
+# Built field by field (`of`/`of_queue`), like intake's AnyReportOut: `view` tells the two apart.
+AnyListedReportOut = Annotated[QueueItemOut | ResearcherReportOut, Field(discriminator="view")]
+
+
+class ReportListPage(Page[AnyListedReportOut]):
+    state_counts: dict[str, int] | None = Field(
+        None, description="Staff, with with_counts=true: reports per state under every filter but `state`."
     )
 
 

@@ -74,6 +74,7 @@ QUEUE_ORDERS: dict[str, tuple[OrderBy | str, ...]] = {
     "-age": ("-created_at", "-id"),
     "sla_due": (F("sla__due_at").asc(nulls_last=True), "created_at", "id"),
     "updated": ("-updated_at", "-id"),
+    "title": ("title", "id"),
 }
 DEFAULT_QUEUE_SORT = "priority"
 _REFERENCE = re.compile(r"^(?:VD-R)?(\d{1,18})$", re.IGNORECASE)
