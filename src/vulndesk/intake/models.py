@@ -31,6 +31,10 @@ def hash_tracking_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# The audit tag of `intake.services.update_public_progress`; the researcher's timeline reads these events.
+PUBLIC_PROGRESS_CHANGED = "report:public_progress_changed"
+
+
 class CreditPreference(models.TextChoices):
     NAME = "name", "My name"
     HANDLE = "handle", "My handle"
@@ -80,22 +84,28 @@ class Report(StatefulModel):
         S.DISPUTED: frozenset({S.TRIAGING}),
         S.SPAM: frozenset(),
     }
-    # What the researcher is shown; internal detail (validating vs triaging) stays internal.
+    # What the researcher is shown, in the words of the disclosure policy: Received, In review,
+    # Confirmed, Fix in progress, Fix released, or Closed with the reason. Internal detail
+    # (validating vs triaging) stays internal. Needs info adds what the researcher must do,
+    # since the report waits for them (docs/decisions/0005). Messaging announces a change of
+    # these words in the researcher's thread.
     RESEARCHER_STATUS: ClassVar[dict[str, str]] = {
         S.NEW: "Received",
-        S.TRIAGING: "Under review",
-        S.NEEDS_INFO: "Waiting for your reply",
-        S.VALIDATING: "Under review",
-        S.CONFIRMED: "Confirmed: fix in progress",
-        S.FIXED: "Fixed and published",
+        S.TRIAGING: "In review",
+        S.NEEDS_INFO: "In review: waiting for your reply",
+        S.VALIDATING: "In review",
+        S.CONFIRMED: "Confirmed",
+        S.FIXED: "Fix released",
         S.DUPLICATE: "Closed: duplicate of an earlier report",
         S.NOT_REPRODUCIBLE: "Closed: could not reproduce",
         S.NOT_VULNERABILITY: "Closed: not a vulnerability",
         S.OUT_OF_SCOPE: "Closed: out of scope",
         S.WONT_FIX: "Closed: will not be fixed in a security update",
-        S.SPAM: "Closed",
+        S.SPAM: "Closed: marked as spam",
         S.DISPUTED: "Closed: we disagree on the finding (see our explanation)",
     }
+    # A confirmed report whose case is being remediated (`is_fix_in_progress`).
+    FIX_IN_PROGRESS_STATUS: ClassVar[str] = "Fix in progress"
     audit_resource = "report"
 
     researcher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports")
@@ -164,9 +174,16 @@ class Report(StatefulModel):
     def reference(self) -> str:
         return f"VD-R{self.pk}"
 
+    @classmethod
+    def researcher_status_of(cls, state: str, *, is_fix_in_progress: bool) -> str:
+        """The researcher's words for a report in `state` (see RESEARCHER_STATUS)."""
+        if state == cls.State.CONFIRMED and is_fix_in_progress:
+            return cls.FIX_IN_PROGRESS_STATUS
+        return cls.RESEARCHER_STATUS[state]
+
     @property
     def researcher_status(self) -> str:
-        return self.RESEARCHER_STATUS[self.state]
+        return self.researcher_status_of(self.state, is_fix_in_progress=self.is_fix_in_progress)
 
     @property
     def is_anonymous(self) -> bool:

@@ -8,9 +8,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from vulndesk.accounts.models import User
-from vulndesk.core.models import StateInterval
+from vulndesk.core.models import AuditEvent, StateInterval
 from vulndesk.core.permissions import Permission, can, is_staff_role
-from vulndesk.intake.models import Attachment, Report, hash_tracking_token
+from vulndesk.intake.models import PUBLIC_PROGRESS_CHANGED, Attachment, Report, hash_tracking_token
 
 
 @dataclass(frozen=True)
@@ -87,22 +87,61 @@ def _attachment_of(report: Report, attachment_id: int) -> Attachment:
 
 @dataclass(frozen=True)
 class TimelineEntry:
+    """One public event: a new status ("In review"), or the agreed disclosure date set, moved or withdrawn."""
+
     at: dt.datetime
-    status: str
+    text: str
+    disclosure_on: dt.date | None = None
+
+
+def _date_entry(at: dt.datetime, before: object, after: object) -> TimelineEntry:
+    # The audit event holds the dates as ISO strings (or None).
+    if after is None:
+        return TimelineEntry(at=at, text="Disclosure date withdrawn")
+    text = "Disclosure date agreed" if before is None else "Disclosure date moved"
+    return TimelineEntry(at=at, text=text, disclosure_on=dt.date.fromisoformat(str(after)))
 
 
 def public_timeline(report: Report) -> list[TimelineEntry]:
-    """The report's history as the researcher may see it: when its public status changed.
+    """The report's history as the researcher may see it: status changes and the agreed disclosure date.
 
-    Internal steps that look the same from outside (triaging → validating) are one entry, and
-    no reason or person is shown: those are written for staff.
+    Built from the state history and the audit events of `update_public_progress`. Internal
+    steps that look the same from outside (triaging → validating) are one entry, and no reason
+    or person is shown: those are written for staff. Two queries, whatever the history's length.
     """
-    intervals = StateInterval.objects.filter(
-        target_type=ContentType.objects.get_for_model(Report), target_id=report.pk
-    ).order_by("entered_at", "id")
+    report_type = ContentType.objects.get_for_model(Report)
+    # (when, order at equal times, state or None, changes or None): a state entered before a
+    # progress change recorded in the same instant, as the services write them.
+    history: list[tuple[dt.datetime, int, str | None, dict[str, list[object]] | None]] = [
+        (entered_at, 0, state, None)
+        for entered_at, state in StateInterval.objects.filter(target_type=report_type, target_id=report.pk)
+        .order_by("entered_at", "id")
+        .values_list("entered_at", "state")
+    ]
+    history += [
+        (created_at, 1, None, changes)
+        for created_at, changes in AuditEvent.objects.filter(
+            target_type=report_type, target_id=str(report.pk), tag=PUBLIC_PROGRESS_CHANGED
+        )
+        .order_by("created_at", "id")
+        .values_list("created_at", "changes")
+    ]
+    history.sort(key=lambda item: (item[0], item[1]))
     timeline: list[TimelineEntry] = []
-    for interval in intervals:
-        status = Report.RESEARCHER_STATUS.get(interval.state, "Updated")
-        if not timeline or timeline[-1].status != status:
-            timeline.append(TimelineEntry(at=interval.entered_at, status=status))
+    # No status before the first state interval (every report has one from its creation).
+    state: str | None = None
+    is_fix_in_progress, last_status = False, ""
+    for at, _, entered, changes in history:
+        if entered is not None:
+            state = entered
+        if changes:
+            if "is_fix_in_progress" in changes:
+                is_fix_in_progress = bool(changes["is_fix_in_progress"][1])
+            if "agreed_disclosure_on" in changes:
+                before, after = changes["agreed_disclosure_on"]
+                timeline.append(_date_entry(at, before, after))
+        status = Report.researcher_status_of(state, is_fix_in_progress=is_fix_in_progress) if state else ""
+        if status != last_status:
+            timeline.append(TimelineEntry(at=at, text=status))
+            last_status = status
     return timeline

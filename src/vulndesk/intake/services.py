@@ -28,6 +28,7 @@ from vulndesk.core.services import enter_initial_state, record_event
 from vulndesk.core.taxonomy import ImpactType
 from vulndesk.intake.filetypes import KINDS, SNIFF_BYTES, kind_claimed_by_name, sniff
 from vulndesk.intake.models import (
+    PUBLIC_PROGRESS_CHANGED,
     Attachment,
     CreditPreference,
     DisclosurePolicy,
@@ -419,7 +420,6 @@ class Keep(enum.Enum):
 
 
 KEEP = Keep.KEEP
-PUBLIC_PROGRESS_CHANGED = "report:public_progress_changed"
 
 
 @transaction.atomic

@@ -102,7 +102,7 @@ def test_researcher_list_is_the_researcher_view(api: Api, researcher: User) -> N
     (item,) = api(researcher).get("/reports").json()["items"]
 
     assert item["view"] == "researcher"
-    assert item["status"] == "Under review"
+    assert item["status"] == "In review"
     assert "state" not in item
     assert "researcher_id" not in item
 
@@ -196,7 +196,7 @@ def test_researcher_gets_their_report_in_the_researcher_view(api: Api, researche
     body = api(researcher).get(f"/reports/{report.pk}").json()
 
     assert body["view"] == "researcher"
-    assert body["status"] == "Confirmed: fix in progress"
+    assert body["status"] == "Confirmed"
     assert "state" not in body
     assert "allowed_next_states" not in body
 

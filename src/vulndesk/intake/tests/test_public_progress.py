@@ -8,8 +8,8 @@ from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.models import AuditEvent
 from vulndesk.core.tests.factories import ReportFactory
-from vulndesk.intake.models import Report
-from vulndesk.intake.services import PUBLIC_PROGRESS_CHANGED, update_public_progress
+from vulndesk.intake.models import PUBLIC_PROGRESS_CHANGED, Report
+from vulndesk.intake.services import update_public_progress
 
 DAY = dt.date(2027, 1, 12)
 

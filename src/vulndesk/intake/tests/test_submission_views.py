@@ -228,7 +228,7 @@ def test_researcher_page_shows_the_public_timeline_without_internal_reasons(
 
     assert html.count("<li><strong>") == 2
     assert "<strong>Received</strong>" in html
-    assert "<strong>Under review</strong>" in html
+    assert "<strong>In review</strong>" in html
     assert "internal:" not in html
     assert "The advisory will credit “Mira”." in html
 

@@ -35,7 +35,7 @@ def test_researcher_sees_their_own_report_with_the_public_status(client: Client,
     assert report.product.name in html
     assert "2.0 to 2.3" in html
     assert "CWE-79" in html
-    assert "Under review" in html
+    assert "In review" in html
 
 
 def test_researcher_view_hides_internal_state_and_triage(client: Client, researcher: User) -> None:
