@@ -83,7 +83,7 @@ def test_report_to_published_advisory(
     for state in ("triaging", "validating", "confirmed"):
         report = ok(as_analyst.post(f"/reports/{report_id}/transitions", {"to": state, "reason": f"Now {state}"}))
         assert report["state"] == state
-    assert ok(as_researcher.get(f"/reports/{report_id}"))["status"] == "Confirmed: fix in progress"
+    assert ok(as_researcher.get(f"/reports/{report_id}"))["status"] == "Confirmed"
 
     # A case with the CVE, scored from its CVSS 3.1 vector.
     case = ok(as_analyst.post("/cases", {"title": "Path traversal in archive import", "report_ids": [report_id]}), 201)
@@ -163,9 +163,9 @@ def test_report_to_published_advisory(
 
     # The researcher sees the outcome, and was told; another researcher never sees the report.
     mine = ok(as_researcher.get(f"/reports/{report_id}"))
-    assert mine["status"] == "Fixed and published"
-    assert [item["status"] for item in ok(as_researcher.get("/reports"))["items"]] == ["Fixed and published"]
-    assert any("Fixed and published" in message.subject for message in mail.outbox)
+    assert mine["status"] == "Fix released"
+    assert [item["status"] for item in ok(as_researcher.get("/reports"))["items"]] == ["Fix released"]
+    assert any("Fix released" in message.subject for message in mail.outbox)
     assert all(researcher.email in message.to for message in mail.outbox)
     assert as_outsider.get(f"/reports/{report_id}").status_code == 404
     assert ok(as_outsider.get("/reports"))["count"] == 0

@@ -60,7 +60,7 @@ def test_publishing_fixes_the_reports_and_publishes_the_case(coordinator: User) 
     case.refresh_from_db()
     assert advisory.published_at is not None
     assert report.state == Report.State.FIXED
-    assert report.researcher_status == "Fixed and published"
+    assert report.researcher_status == "Fix released"
     assert case.state == Case.State.PUBLISHED
 
 

@@ -55,7 +55,7 @@ def test_researcher_home_lists_only_their_own_reports(client: Client, researcher
     assert "<h1>My reports</h1>" in html
     assert mine.reference in html
     assert "My heap overflow" in html
-    assert mine.researcher_status in html  # "Under review", not the internal state
+    assert mine.researcher_status in html  # "In review", not the internal state
     assert "Someone else&#x27;s SSRF" not in html
 
 

@@ -67,8 +67,8 @@ def test_status_change_is_mailed(committed: Committed, researcher: User, analyst
     with committed():
         transition_report(report, Report.State.TRIAGING, actor=analyst)
 
-    assert [sent.subject for sent in django_mail.outbox] == [f"[{report.reference}] Status changed to Under review."]
-    assert "Under review" in django_mail.outbox[0].body
+    assert [sent.subject for sent in django_mail.outbox] == [f"[{report.reference}] Status changed to In review."]
+    assert "In review" in django_mail.outbox[0].body
 
 
 def test_researchers_own_message_and_internal_notes_are_not_mailed(

@@ -81,7 +81,7 @@ def test_automatic_message_follows_the_status_line(researcher: User, analyst: Us
 
     transition_report(report, Report.State.TRIAGING, actor=analyst)
 
-    assert Message.objects.get().body == f"Status changed to **Under review**.\n\nThanks for {report.reference}!"
+    assert Message.objects.get().body == f"Status changed to **In review**.\n\nThanks for {report.reference}!"
 
 
 def test_switched_off_automatic_message_posts_only_the_status(researcher: User, analyst: User) -> None:
@@ -91,7 +91,7 @@ def test_switched_off_automatic_message_posts_only_the_status(researcher: User, 
 
     transition_report(report, Report.State.TRIAGING, actor=analyst)
 
-    assert Message.objects.get().body == "Status changed to **Under review**."
+    assert Message.objects.get().body == "Status changed to **In review**."
 
 
 def test_automatic_message_on_a_step_that_looks_the_same_outside(researcher: User, analyst: User) -> None:

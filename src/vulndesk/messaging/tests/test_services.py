@@ -32,7 +32,7 @@ def test_status_change_appears_in_the_researcher_thread(researcher: User, analys
 
     event = Message.objects.get()
     assert (event.channel, event.kind, event.author) == (Channel.RESEARCHER, Message.Kind.EVENT, None)
-    assert event.body == "Status changed to **Under review**."
+    assert event.body == "Status changed to **In review**."
 
 
 def test_internal_step_with_the_same_public_wording_posts_nothing(researcher: User, analyst: User) -> None:
@@ -228,7 +228,7 @@ def test_researchers_answer_resumes_triage(researcher: User, analyst: User) -> N
 
     report.refresh_from_db()
     assert report.state == Report.State.TRIAGING
-    assert Message.objects.order_by("pk").last().body == "Status changed to **Under review**."  # type: ignore[union-attr]
+    assert Message.objects.order_by("pk").last().body == "Status changed to **In review**."  # type: ignore[union-attr]
 
 
 def test_staff_message_on_needs_info_does_not_resume(researcher: User, analyst: User) -> None:

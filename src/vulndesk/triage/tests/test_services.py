@@ -27,7 +27,7 @@ def test_transition_moves_the_report_and_tells_the_researcher(
     assert report.state == Report.State.TRIAGING
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [report.researcher.email]
-    assert "Under review" in mail.outbox[0].subject
+    assert "In review" in mail.outbox[0].subject
 
 
 def test_closing_without_a_reason_is_refused(analyst: User) -> None:
