@@ -153,7 +153,7 @@ def mail_researcher(message: Message) -> OutboundMail | None:
         f"{settings.BASE_URL}{reverse('mail_preferences')}\n"
     )
     key = preference.openpgp_public_key if preference is not None else ""
-    # An event's first line says what happened ("Status changed to Under review."); but the
+    # An event's first line says what happened ("Status changed to In review."); but the
     # subject travels unencrypted even in an encrypted mail, so then it names only the reference.
     headline = message.body.splitlines()[0].replace("**", "")[:150] if message.is_event else ""
     subject = f"[{report.reference}] {headline if headline and not key else 'New message on your report'}"

@@ -115,7 +115,7 @@ EXAMPLE_VALUES = {
     "release_date": "14 July 2026",
     "cve": "CVE-2026-12345",
     "researcher_name": "Ada Researcher",
-    "status": "Confirmed: fix in progress",
+    "status": "Fix in progress",
 }
 
 
