@@ -17,7 +17,7 @@ from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission, can
 from vulndesk.core.portal import paginate, signed_in_user
 from vulndesk.core.taxonomy import ImpactType
-from vulndesk.scoring.calculator import Calculator, calculator_for, calculator_from_form
+from vulndesk.lib.cvss_calculator import Calculator, calculator_for, calculator_from_form
 from vulndesk.scoring.forms import (
     AffectedCustomersForm,
     ComponentCveForm,

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import template
 
-from vulndesk.scoring.calculator import calculator_for
+from vulndesk.lib.cvss_calculator import calculator_for
 
 register = template.Library()
 

@@ -1,10 +1,12 @@
-"""The CVSS calculator behind the `scoring/_cvss_calculator.html` include: metric pickers ↔ vector.
+"""The CVSS calculator's logic: metric pickers ↔ vector, for any form that offers one.
 
-The same logic serves the page without JavaScript (the form goes to the server, which reads
-either the pickers or the typed vector and renders the score) and with it (the script in
-scoring/static/scoring/cvss-calculator.js does the same in the browser and asks
-POST /api/v1/scoring/cvss for the score). Metrics the pickers do not show (3.1 environmental,
-4.0 environmental and supplemental) are kept from a typed vector rather than dropped.
+Framework-free so that scoring's pages and intake's submission form (which may not import
+scoring) share one copy. The markup is scoring/_cvss_calculator.html (with `calc`, a
+`Calculator`); scoring/static/scoring/cvss-calculator.js does the same in the browser and asks
+POST /api/v1/scoring/cvss for the score. Without JavaScript the form goes to the server, which
+reads either the pickers or the typed vector (`calculator_from_form`) and renders the score.
+Metrics the pickers do not show (3.1 environmental, 4.0 environmental and supplemental) are
+kept from a typed vector rather than dropped.
 """
 
 from collections.abc import Mapping
