@@ -5,17 +5,19 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
 
+from vulndesk.accounts.models import User
 from vulndesk.core.api import caller, paginate, problem_responses, referenced, require
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission
 from vulndesk.intake.selectors import get_report_for_user
-from vulndesk.messaging.models import Message, PartnerOrganization, ResponseTemplate
+from vulndesk.messaging.models import CasePartner, Message, PartnerOrganization, ResponseTemplate
 from vulndesk.messaging.notifications import list_notifications_for_user, mark_read, unread_count
-from vulndesk.messaging.partners import log_partner_view
-from vulndesk.messaging.permissions import Thread, partner_on_case
+from vulndesk.messaging.partners import log_partner_view, set_partner_status, set_shared_vulnerabilities
+from vulndesk.messaging.permissions import Thread, partner_on_case, partner_organization_of
 from vulndesk.messaging.rendering import render_markdown
 from vulndesk.messaging.responses import active_templates, render_template
 from vulndesk.messaging.schemas import (
+    CasePartnerOut,
     MarkedOut,
     MessageEditIn,
     MessageIn,
@@ -24,18 +26,29 @@ from vulndesk.messaging.schemas import (
     MessageQuery,
     NotificationPage,
     NotificationQuery,
+    PartnerCaseOut,
+    PartnerStatusIn,
+    PartnerVulnerabilityOut,
     RenderedTemplateOut,
     ResponseTemplateOut,
     RevisionOut,
+    SharedVulnerabilitiesIn,
 )
 from vulndesk.messaging.selectors import (
+    get_case_partner_for_staff,
+    get_case_partner_for_user,
     get_case_thread_for_user,
     get_message_for_user,
     get_report_thread_for_user,
+    list_case_partners_for_user,
     list_messages_for_user,
+    list_partner_cases_for_user,
     list_revisions_for_user,
+    list_vulnerabilities_shared_with,
 )
 from vulndesk.messaging.services import edit_message, post_message
+from vulndesk.scoring.models import Vulnerability
+from vulndesk.triage.models import Case
 
 router = Router(tags=["messages"])
 
@@ -200,3 +213,133 @@ def preview_response_template(request: HttpRequest, report_id: int, key: str) ->
         raise Http404("No such canned response.")
     body = render_template(template, report)
     return RenderedTemplateOut(key=template.key, version=template.version, body=body, body_html=render_markdown(body))
+
+
+# --- Partner coordination ------------------------------------------------------------------
+
+
+def _staff_case(user: User, case_id: int) -> Case:
+    """The case for staff who may see it; a partner gets 404 here (their view is /partner/cases)."""
+    if partner_organization_of(user) is not None:
+        raise Http404("No such case.")
+    case = get_case_thread_for_user(user, case_id).case
+    assert case is not None  # a case thread always has its case
+    return case
+
+
+def _case_partner_out(case_partner: CasePartner) -> CasePartnerOut:
+    vulnerabilities = {v.pk: v for v in Vulnerability.objects.filter(case_id=case_partner.case_id)}
+    return CasePartnerOut.of(case_partner, vulnerabilities)
+
+
+@router.get(
+    "/cases/{case_id}/partners",
+    response=list[CasePartnerOut],
+    tags=["partners"],
+    summary="Organizations invited to a case",
+    openapi_extra=problem_responses(401, 404),
+)
+def list_case_partners(request: HttpRequest, case_id: int) -> list[CasePartnerOut]:
+    """Staff: each invited organization, the vulnerabilities shared with it and its answers."""
+    user = caller(request)
+    case = _staff_case(user, case_id)
+    vulnerabilities = {v.pk: v for v in Vulnerability.objects.filter(case=case)}
+    return [CasePartnerOut.of(partner, vulnerabilities) for partner in list_case_partners_for_user(user, case)]
+
+
+@router.put(
+    "/cases/{case_id}/partners/{organization_id}/shared-vulnerabilities",
+    response=CasePartnerOut,
+    tags=["partners"],
+    summary="Choose what an invited organization sees",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def put_shared_vulnerabilities(
+    request: HttpRequest, case_id: int, organization_id: int, payload: SharedVulnerabilitiesIn
+) -> CasePartnerOut:
+    """Case managers: share exactly these vulnerabilities of the case with the organization (others are hidden)."""
+    user = caller(request)
+    case = _staff_case(user, case_id)
+    case_partner = get_case_partner_for_staff(user, case, organization_id)
+    wanted = set(payload.vulnerabilities)
+    found = list(Vulnerability.objects.filter(case=case, pk__in=wanted))
+    missing = sorted(wanted - {v.pk for v in found})
+    if missing:
+        raise RuleViolation(
+            f"{case.reference} has no vulnerability with id {', '.join(map(str, missing))}.", field="vulnerabilities"
+        )
+    set_shared_vulnerabilities(case_partner, found, actor=user)
+    return _case_partner_out(get_case_partner_for_staff(user, case, organization_id))
+
+
+def _partner_case_out(case_partner: CasePartner) -> PartnerCaseOut:
+    vulnerabilities = list(list_vulnerabilities_shared_with(case_partner))
+    statuses = {s.vulnerability_id: s for s in case_partner.statuses.filter(vulnerability__in=vulnerabilities)}
+    return PartnerCaseOut(
+        case_id=case_partner.case_id,
+        reference=case_partner.case.reference,
+        title=case_partner.case.title,
+        organization=str(case_partner.organization),
+        summary=case_partner.shared_summary,
+        summary_html=render_markdown(case_partner.shared_summary),
+        invited_at=case_partner.invited_at,
+        has_responded=case_partner.has_responded,
+        vulnerabilities=[PartnerVulnerabilityOut.of(v, statuses.get(v.pk)) for v in vulnerabilities],
+    )
+
+
+@router.get(
+    "/partner/cases",
+    response=list[PartnerCaseOut],
+    tags=["partners"],
+    summary="Cases shared with your organization",
+    openapi_extra=problem_responses(401),
+)
+def list_partner_cases(request: HttpRequest) -> list[PartnerCaseOut]:
+    """Partners: every case your organization is invited to, with what is shared; empty for everyone else."""
+    user = caller(request)
+    invitations = list(list_partner_cases_for_user(user).select_related("organization"))
+    for invitation in invitations:
+        log_partner_view(invitation, actor=user, what="case list (API)")
+    return [_partner_case_out(invitation) for invitation in invitations]
+
+
+@router.get(
+    "/partner/cases/{case_id}",
+    response=PartnerCaseOut,
+    tags=["partners"],
+    summary="A case shared with your organization",
+    openapi_extra=problem_responses(401, 404),
+)
+def get_partner_case(request: HttpRequest, case_id: int) -> PartnerCaseOut:
+    user = caller(request)
+    case_partner = get_case_partner_for_user(user, case_id)
+    log_partner_view(case_partner, actor=user, what="case (API)")
+    return _partner_case_out(case_partner)
+
+
+@router.put(
+    "/partner/cases/{case_id}/vulnerabilities/{vulnerability_id}/status",
+    response=PartnerVulnerabilityOut,
+    tags=["partners"],
+    summary="Say whether your organization is affected",
+    openapi_extra=problem_responses(401, 404, 422),
+)
+def put_partner_status(
+    request: HttpRequest, case_id: int, vulnerability_id: int, payload: PartnerStatusIn
+) -> PartnerVulnerabilityOut:
+    """Partners: your status on one vulnerability shared with you, with your own tracking id."""
+    user = caller(request)
+    case_partner = get_case_partner_for_user(user, case_id)
+    vulnerability = list_vulnerabilities_shared_with(case_partner).filter(pk=vulnerability_id).first()
+    if vulnerability is None:
+        raise Http404("No such vulnerability shared with you.")
+    status = set_partner_status(
+        case_partner,
+        vulnerability,
+        status=payload.status,
+        justification=payload.justification,
+        tracking_id=payload.tracking_id,
+        actor=user,
+    )
+    return PartnerVulnerabilityOut.of(vulnerability, status)

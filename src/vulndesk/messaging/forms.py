@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from vulndesk.messaging.models import Channel, OutboundMail, PartnerOrganization, PartnerStatus
+from vulndesk.scoring.models import Vulnerability
 
 CHANNEL_LABELS = {
     Channel.INTERNAL: "Internal note (staff only, never shown to the researcher)",
@@ -124,8 +125,31 @@ class PartnerInviteForm(forms.Form):
     shared_summary = forms.CharField(
         label="What they may know",
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Markdown. This, the case's vulnerabilities (title and CVE) and their own channel are all they see.",
+        help_text="Markdown. This, the vulnerabilities you share below (title and CVE) and their own channel are all they see.",
     )
+
+    def __init__(self, *args: Any, vulnerabilities: list[Vulnerability], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vulnerabilities"] = SharedVulnerabilitiesField(vulnerabilities)
+
+
+class SharedVulnerabilitiesField(forms.TypedMultipleChoiceField):
+    """Which of the case's vulnerabilities an organization may see; none is shared unless ticked."""
+
+    def __init__(self, vulnerabilities: list[Vulnerability]) -> None:
+        super().__init__(
+            choices=[(v.pk, f"{v.reference} {v.title}") for v in vulnerabilities],
+            coerce=int,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            label="Vulnerabilities to share",
+        )
+
+
+class SharedVulnerabilitiesForm(forms.Form):
+    def __init__(self, *args: Any, vulnerabilities: list[Vulnerability], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vulnerabilities"] = SharedVulnerabilitiesField(vulnerabilities)
 
 
 class PartnerStatusForm(forms.Form):

@@ -1,14 +1,16 @@
 """Coordinating with outside organizations on a case (multi-party disclosure).
 
-A coordinator invites an organization to a case with a summary of what it may know; its
-members (partner-role accounts) then see that summary, the case's vulnerabilities and their
-own channel, and state per vulnerability whether they are affected. Organizations that have
+A coordinator invites an organization to a case with a summary of what it may know and the
+vulnerabilities of the case it may know of; its members (partner-role accounts) then see that
+summary, those vulnerabilities (never the others of the case) and their own channel, and state
+per shared vulnerability whether they are affected. Organizations that have
 not answered show as "no response" and are reminded. Every page or API read by a partner is
 recorded in the audit trail (`partner:viewed`).
 """
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -21,7 +23,13 @@ from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission, Role, can
 from vulndesk.core.services import record_event
-from vulndesk.messaging.models import CasePartner, PartnerMember, PartnerOrganization, PartnerStatus
+from vulndesk.messaging.models import (
+    CasePartner,
+    PartnerMember,
+    PartnerOrganization,
+    PartnerStatus,
+    SharedVulnerability,
+)
 from vulndesk.messaging.outbox import queue_mail
 from vulndesk.scoring.models import Vulnerability
 from vulndesk.triage.models import Case
@@ -62,10 +70,33 @@ def get_or_create_organization(*, name: str, kind: str, contact_email: str, acto
     return organization
 
 
+def _case_vulnerabilities(case: Case, vulnerabilities: Iterable[Vulnerability]) -> list[Vulnerability]:
+    chosen = {vulnerability.pk: vulnerability for vulnerability in vulnerabilities}
+    foreign = [vulnerability for vulnerability in chosen.values() if vulnerability.case_id != case.pk]
+    if foreign:
+        raise RuleViolation(
+            f"{', '.join(v.reference for v in foreign)} {'is' if len(foreign) == 1 else 'are'} not part of "
+            f"{case.reference}; share only the case's own vulnerabilities.",
+            field="vulnerabilities",
+        )
+    return sorted(chosen.values(), key=lambda vulnerability: vulnerability.pk)
+
+
 @transaction.atomic
-def invite_partner(case: Case, organization: PartnerOrganization, *, shared_summary: str, actor: User) -> CasePartner:
-    """Give `organization` access to `case`'s shared part and its own channel; its members are mailed."""
+def invite_partner(
+    case: Case,
+    organization: PartnerOrganization,
+    *,
+    shared_summary: str,
+    actor: User,
+    vulnerabilities: Iterable[Vulnerability] = (),
+) -> CasePartner:
+    """Give `organization` access to `case`'s shared part and its own channel; its members are mailed.
+
+    It sees only the `vulnerabilities` named here (or shared later), not the rest of the case.
+    """
     _require_case_manager(actor, case)
+    shared = _case_vulnerabilities(case, vulnerabilities)
     summary = shared_summary.strip()
     if not summary:
         raise RuleViolation(
@@ -83,6 +114,7 @@ def invite_partner(case: Case, organization: PartnerOrganization, *, shared_summ
             case=case, organization=organization, shared_summary=summary, invited_by=actor
         )
     record_event(case, tag="case:partner_invited", actor=actor, changes={"partners": (None, organization.name)})
+    _set_shared(case_partner, shared, actor=actor, is_invitation=True)
     _mail_members(
         organization,
         subject=f"[{case.reference}] {settings.ORGANIZATION_NAME} invites {organization} to coordinate a vulnerability",
@@ -91,6 +123,65 @@ def invite_partner(case: Case, organization: PartnerOrganization, *, shared_summ
         f"First time? Set your password at {settings.BASE_URL}{reverse('password_reset')}\n",
     )
     return case_partner
+
+
+def _set_shared(
+    case_partner: CasePartner, vulnerabilities: list[Vulnerability], *, actor: User, is_invitation: bool = False
+) -> tuple[list[Vulnerability], list[Vulnerability]]:
+    """Make exactly `vulnerabilities` shared; (added, withdrawn). The caller checked case and actor."""
+    current = {
+        share.vulnerability_id: share.vulnerability
+        for share in SharedVulnerability.objects.filter(case_partner=case_partner).select_related("vulnerability")
+    }
+    wanted = {vulnerability.pk: vulnerability for vulnerability in vulnerabilities}
+    added = [vulnerability for pk, vulnerability in wanted.items() if pk not in current]
+    withdrawn = [vulnerability for pk, vulnerability in current.items() if pk not in wanted]
+    SharedVulnerability.objects.bulk_create(
+        [SharedVulnerability(case_partner=case_partner, vulnerability=v, shared_by=actor) for v in added]
+    )
+    SharedVulnerability.objects.filter(case_partner=case_partner, vulnerability__in=[v.pk for v in withdrawn]).delete()
+    if added or withdrawn:
+        record_event(
+            case_partner.case,
+            tag="case:partner_sharing_changed",
+            actor=actor,
+            changes={
+                "shared_vulnerabilities": (
+                    ", ".join(sorted(vulnerability.reference for vulnerability in current.values())),
+                    ", ".join(sorted(vulnerability.reference for vulnerability in wanted.values())),
+                )
+            },
+            rationale=str(case_partner.organization),
+        )
+    if added and not is_invitation:
+        _mail_members(
+            case_partner.organization,
+            subject=f"[{case_partner.case.reference}] {settings.ORGANIZATION_NAME} shares more with {case_partner.organization}",
+            body=f"{settings.ORGANIZATION_NAME} shared {len(added)} more vulnerabilit{'y' if len(added) == 1 else 'ies'} "
+            f"of {case_partner.case.reference} with {case_partner.organization}. Sign in to read them and tell us "
+            f"whether you are affected: {_case_url(case_partner.case)}\n",
+        )
+    return added, withdrawn
+
+
+@transaction.atomic
+def set_shared_vulnerabilities(
+    case_partner: CasePartner, vulnerabilities: Iterable[Vulnerability], *, actor: User
+) -> list[Vulnerability]:
+    """Share exactly `vulnerabilities` of the case with the invited organization; the rest are hidden from it.
+
+    Withdrawing one hides it and the partner's answer on it from the partner (staff keep seeing
+    the answer). Newly shared ones are announced to the members by mail, without details.
+    Returns the vulnerabilities now shared.
+    """
+    _require_case_manager(actor, case_partner.case)
+    if case_partner.removed_at is not None:
+        raise RuleViolation(
+            f"{case_partner.organization} no longer has access to {case_partner.case.reference}; invite it again first."
+        )
+    shared = _case_vulnerabilities(case_partner.case, vulnerabilities)
+    _set_shared(case_partner, shared, actor=actor)
+    return shared
 
 
 @transaction.atomic
@@ -149,9 +240,13 @@ def set_partner_status(
     tracking_id: str = "",
     actor: User,
 ) -> PartnerStatus:
-    """A partner (or the PSIRT on their behalf) records whether they are affected by one vulnerability."""
-    if vulnerability.case_id != case_partner.case_id:
-        raise RuleViolation("That vulnerability is not part of this case.", field="vulnerability")
+    """A partner (or the PSIRT on their behalf) records whether they are affected by one shared vulnerability."""
+    # One answer for "another case's" and "not shared with you", so a partner learns nothing from it.
+    if (
+        vulnerability.case_id != case_partner.case_id
+        or not SharedVulnerability.objects.filter(case_partner=case_partner, vulnerability=vulnerability).exists()
+    ):
+        raise RuleViolation("That vulnerability is not shared with you on this case.", field="vulnerability")
     if status not in PartnerStatus.Status.values:
         raise RuleViolation("Choose affected, not affected or under investigation.", field="status")
     justification = justification.strip()

@@ -9,7 +9,8 @@ from ninja import Field, Schema
 from vulndesk.accounts.models import User
 from vulndesk.core.api import Page, PageParams
 from vulndesk.core.permissions import is_staff_role
-from vulndesk.messaging.models import Message
+from vulndesk.messaging.models import CasePartner, Message, PartnerStatus
+from vulndesk.scoring.models import Vulnerability
 
 ChannelName = Literal["researcher", "internal", "partner"]
 
@@ -111,3 +112,88 @@ class RenderedTemplateOut(Schema):
     version: int
     body: str = Field(description="The template filled in for the report: post it as a researcher message.")
     body_html: str
+
+
+class PartnerVulnerabilityOut(Schema):
+    """One vulnerability as a partner may know it, with the partner's answer on it."""
+
+    id: int
+    reference: str = Field(description="The CVE id, or VD-V… before one is assigned.")
+    title: str
+    cve_id: str | None
+    status: str | None = Field(description="under_investigation, affected or not_affected; null before an answer.")
+    justification: str
+    tracking_id: str = Field(description="The partner's own reference.")
+    updated_at: dt.datetime | None
+
+    @staticmethod
+    def of(vulnerability: Vulnerability, status: PartnerStatus | None) -> "PartnerVulnerabilityOut":
+        return PartnerVulnerabilityOut(
+            id=vulnerability.pk,
+            reference=vulnerability.reference,
+            title=vulnerability.title,
+            cve_id=vulnerability.cve_id,
+            status=status.status if status else None,
+            justification=status.justification if status else "",
+            tracking_id=status.tracking_id if status else "",
+            updated_at=status.updated_at if status else None,
+        )
+
+
+class PartnerCaseOut(Schema):
+    """A case as an invited organization sees it: the summary written for it and what is shared."""
+
+    case_id: int
+    reference: str
+    title: str
+    organization: str
+    summary: str = Field(description="What the PSIRT shares with you (Markdown).")
+    summary_html: str
+    invited_at: dt.datetime
+    has_responded: bool
+    vulnerabilities: list[PartnerVulnerabilityOut] = Field(description="Only those shared with your organization.")
+
+
+class PartnerStatusIn(Schema):
+    status: Literal["under_investigation", "affected", "not_affected"]
+    justification: str = Field("", description="Required for not_affected: why you are not affected.")
+    tracking_id: str = Field("", max_length=100, description="Your own reference, if any.")
+
+
+class SharedVulnerabilitiesIn(Schema):
+    vulnerabilities: list[int] = Field(
+        description="Ids of the case's vulnerabilities the organization may see; the rest are hidden from it."
+    )
+
+
+class CasePartnerOut(Schema):
+    """Staff view of one invited organization: what it sees and what it answered."""
+
+    organization_id: int
+    organization: str
+    kind: str
+    invited_at: dt.datetime
+    has_responded: bool
+    reminders_sent: int
+    removed_at: dt.datetime | None
+    shared_vulnerabilities: list[int] = Field(description="Ids of the vulnerabilities shared with it.")
+    statuses: list[PartnerVulnerabilityOut] = Field(
+        description="Its answers, including on vulnerabilities no longer shared."
+    )
+
+    @staticmethod
+    def of(case_partner: CasePartner, vulnerabilities: dict[int, Vulnerability]) -> "CasePartnerOut":
+        return CasePartnerOut(
+            organization_id=case_partner.organization_id,
+            organization=case_partner.organization.name,
+            kind=case_partner.organization.kind,
+            invited_at=case_partner.invited_at,
+            has_responded=case_partner.has_responded,
+            reminders_sent=case_partner.reminders_sent,
+            removed_at=case_partner.removed_at,
+            shared_vulnerabilities=sorted(share.vulnerability_id for share in case_partner.shared.all()),
+            statuses=[
+                PartnerVulnerabilityOut.of(vulnerabilities[status.vulnerability_id], status)
+                for status in sorted(case_partner.statuses.all(), key=lambda status: status.vulnerability_id)
+            ],
+        )

@@ -15,7 +15,9 @@ from vulndesk.messaging.models import (
     MessageRevision,
     OutboundMail,
     PartnerOrganization,
+    PartnerStatus,
     QuarantinedMail,
+    SharedVulnerability,
 )
 from vulndesk.messaging.permissions import (
     Thread,
@@ -25,6 +27,7 @@ from vulndesk.messaging.permissions import (
     sees_outbox,
     sees_report_internals,
 )
+from vulndesk.scoring.models import Vulnerability
 from vulndesk.triage.models import Case, CaseReport
 from vulndesk.triage.selectors import get_case_for_user
 
@@ -157,10 +160,32 @@ def get_case_partner_for_user(user: User, case_id: int) -> CasePartner:
 
 
 def list_case_partners_for_user(user: User, case: Case) -> QuerySet[CasePartner]:
-    """Staff view of who is invited to `case` (the case came through get_case_for_user)."""
+    """Staff view of who is invited to `case` (the case came through get_case_for_user), with their
+    statuses and shared vulnerabilities prefetched: the partners page reads only these (a case may
+    have a hundred partners, so nothing per row may query)."""
     return (
         CasePartner.objects.filter(case=case)
         .select_related("organization")
-        .prefetch_related("statuses__vulnerability", "organization__members__user")
+        .prefetch_related(
+            Prefetch("statuses", queryset=PartnerStatus.objects.order_by()),
+            Prefetch("shared", queryset=SharedVulnerability.objects.only("id", "case_partner_id", "vulnerability_id")),
+        )
         .order_by("removed_at", "organization__name")
     )
+
+
+def get_case_partner_for_staff(user: User, case: Case, organization_id: int) -> CasePartner:
+    """One organization's invitation to `case` (which came through get_case_for_user), else Http404."""
+    if partner_organization_of(user) is not None:
+        raise Http404("No such partner.")
+    case_partner = list_case_partners_for_user(user, case).filter(organization_id=organization_id).first()
+    if case_partner is None:
+        raise Http404("No such partner on this case.")
+    return case_partner
+
+
+def list_vulnerabilities_shared_with(case_partner: CasePartner) -> QuerySet[Vulnerability]:
+    """The vulnerabilities of the case the organization may see, in the case's order; nothing else of it."""
+    return Vulnerability.objects.filter(
+        case_id=case_partner.case_id, partner_shares__case_partner=case_partner
+    ).order_by("pk")

@@ -6,6 +6,11 @@ urlpatterns: list[URLPattern] = [
     path("reports/<int:report_id>/messages/", views.report_messages, name="report_messages"),
     path("cases/<int:case_id>/messages/", views.case_messages, name="case_messages"),
     path("cases/<int:case_id>/partners/", views.case_partners, name="case_partners"),
+    path(
+        "cases/<int:case_id>/partners/<int:organization_id>/sharing/",
+        views.case_partner_sharing,
+        name="case_partner_sharing",
+    ),
     path("partner/", views.partner_cases, name="partner_cases"),
     path("partner/cases/<int:case_id>/", views.partner_case, name="partner_case"),
     path("messages/<int:message_id>/edit/", views.message_edit, name="message_edit"),

@@ -28,6 +28,7 @@ from vulndesk.messaging.forms import (
     PartnerInviteForm,
     PartnerStatusForm,
     ResponseTemplateEditForm,
+    SharedVulnerabilitiesForm,
     StaffMailPreferenceForm,
 )
 from vulndesk.messaging.inbound import discard_quarantined_mail, release_quarantined_mail
@@ -51,6 +52,7 @@ from vulndesk.messaging.partners import (
     invite_partner,
     log_partner_view,
     set_partner_status,
+    set_shared_vulnerabilities,
 )
 from vulndesk.messaging.permissions import Thread, partner_organization_of, writable_channels
 from vulndesk.messaging.rendering import render_markdown
@@ -64,6 +66,7 @@ from vulndesk.messaging.responses import (
     set_automatic_message,
 )
 from vulndesk.messaging.selectors import (
+    get_case_partner_for_staff,
     get_case_partner_for_user,
     get_case_thread_for_user,
     get_message_for_user,
@@ -76,6 +79,7 @@ from vulndesk.messaging.selectors import (
     list_partner_cases_for_user,
     list_quarantined_mail_for_user,
     list_revisions_for_user,
+    list_vulnerabilities_shared_with,
 )
 from vulndesk.messaging.services import edit_message, post_message, update_mail_preferences
 from vulndesk.messaging.subscriptions import followed_cases, subscribe, unsubscribe
@@ -448,9 +452,11 @@ def case_partners(request: HttpRequest, case_id: int) -> HttpResponse:
     assert case is not None
     if role_of(user) == Role.PARTNER:
         raise Http404("No such case.")
-    form = PartnerInviteForm(request.POST if request.method == "POST" else None)
+    vulnerabilities = list(Vulnerability.objects.filter(case=case).order_by("pk"))
+    form = PartnerInviteForm(request.POST if request.method == "POST" else None, vulnerabilities=vulnerabilities)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
+        chosen = set(data["vulnerabilities"])
         try:
             with transaction.atomic():
                 organization = get_or_create_organization(
@@ -458,7 +464,13 @@ def case_partners(request: HttpRequest, case_id: int) -> HttpResponse:
                 )
                 for email in data["member_emails"].split():
                     add_partner_member(organization, email=email, display_name="", actor=user)
-                invite_partner(case, organization, shared_summary=data["shared_summary"], actor=user)
+                invite_partner(
+                    case,
+                    organization,
+                    shared_summary=data["shared_summary"],
+                    actor=user,
+                    vulnerabilities=[v for v in vulnerabilities if v.pk in chosen],
+                )
         except RuleViolation as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
         except PermissionDenied as error:
@@ -466,15 +478,12 @@ def case_partners(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             flash.success(request, f"{organization} is invited to {case.reference}; its members were mailed.")
             return redirect("case_partners", case.pk)
-    vulnerabilities = list(Vulnerability.objects.filter(case=case).order_by("pk"))
-    partners = list(list_case_partners_for_user(user, case))
-    rows = [
-        (
-            partner,
-            [next((s for s in partner.statuses.all() if s.vulnerability_id == v.pk), None) for v in vulnerabilities],
-        )
-        for partner in partners
-    ]
+    rows = []
+    for partner in list_case_partners_for_user(user, case):
+        statuses = {status.vulnerability_id: status for status in partner.statuses.all()}
+        shared = {share.vulnerability_id for share in partner.shared.all()}
+        # Per vulnerability: (shared with them?, their answer); an answer stays visible to staff after unsharing.
+        rows.append((partner, [(v.pk in shared, statuses.get(v.pk)) for v in vulnerabilities]))
     context = {
         "case": case,
         "form": form,
@@ -483,6 +492,45 @@ def case_partners(request: HttpRequest, case_id: int) -> HttpResponse:
         "can_manage": can(user, Permission.CASE_MANAGE, case),
     }
     return render(request, "messaging/case_partners.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_partner_sharing(request: HttpRequest, case_id: int, organization_id: int) -> HttpResponse:
+    """Staff: choose which of the case's vulnerabilities one invited organization may see."""
+    user = signed_in_user(request)
+    if role_of(user) == Role.PARTNER:
+        raise Http404("No such case.")
+    case = get_case_thread_for_user(user, case_id).case
+    assert case is not None
+    case_partner = get_case_partner_for_staff(user, case, organization_id)
+    vulnerabilities = list(Vulnerability.objects.filter(case=case).order_by("pk"))
+    shared = [share.vulnerability_id for share in case_partner.shared.all()]
+    form = SharedVulnerabilitiesForm(
+        request.POST if request.method == "POST" else None,
+        vulnerabilities=vulnerabilities,
+        initial={"vulnerabilities": shared},
+    )
+    if form.is_bound and form.is_valid():
+        chosen = set(form.cleaned_data["vulnerabilities"])
+        try:
+            set_shared_vulnerabilities(case_partner, [v for v in vulnerabilities if v.pk in chosen], actor=user)
+        except RuleViolation as error:
+            form.add_error(None, str(error))
+        else:
+            flash.success(
+                request,
+                f"{case_partner.organization} now sees {len(chosen)} of {len(vulnerabilities)} vulnerabilities.",
+            )
+            return redirect("case_partners", case.pk)
+    context = {
+        "case": case,
+        "case_partner": case_partner,
+        "form": form,
+        "has_vulnerabilities": bool(vulnerabilities),
+        "can_manage": can(user, Permission.CASE_MANAGE, case),
+    }
+    return render(request, "messaging/case_partner_sharing.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -505,14 +553,14 @@ def partner_case(request: HttpRequest, case_id: int) -> HttpResponse:
     """What a partner sees of a case: the shared summary, the vulnerabilities with their status, their channel."""
     user = signed_in_user(request)
     case_partner = get_case_partner_for_user(user, case_id)
-    vulnerabilities = list(Vulnerability.objects.filter(case_id=case_id).order_by("pk"))
+    vulnerabilities = list(list_vulnerabilities_shared_with(case_partner))
     status_form = PartnerStatusForm(request.POST if request.method == "POST" else None)
     if status_form.is_bound and status_form.is_valid():
         data = status_form.cleaned_data
         vulnerability = next((v for v in vulnerabilities if v.pk == data["vulnerability"]), None)
         try:
             if vulnerability is None:
-                raise RuleViolation("That vulnerability is not part of this case.", field="vulnerability")
+                raise RuleViolation("That vulnerability is not shared with you on this case.", field="vulnerability")
             set_partner_status(
                 case_partner,
                 vulnerability,
@@ -527,7 +575,8 @@ def partner_case(request: HttpRequest, case_id: int) -> HttpResponse:
             flash.success(request, f"Your status for {vulnerability.reference} is saved.")
             return redirect("partner_case", case_id)
     log_partner_view(case_partner, actor=user, what="case page")
-    statuses = {s.vulnerability_id: s for s in case_partner.statuses.all()}
+    # Only answers on vulnerabilities still shared: one withdrawn from them is not shown again.
+    statuses = {s.vulnerability_id: s for s in case_partner.statuses.filter(vulnerability__in=vulnerabilities)}
     context = thread_context(request, user, Thread(case=case_partner.case)) | {
         "case_partner": case_partner,
         "summary_html": render_markdown(case_partner.shared_summary),

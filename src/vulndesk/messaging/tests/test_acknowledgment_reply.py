@@ -5,6 +5,7 @@ from email.message import EmailMessage
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMessage as SentMail
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from vulndesk.accounts.models import User
@@ -26,7 +27,7 @@ def _submission(*, title: str = "Heap overflow in the parser", contact_email: st
     )
 
 
-def _reply_bytes(acknowledgment: EmailMessage, *, sender: str, text: str) -> bytes:
+def _reply_bytes(acknowledgment: SentMail, *, sender: str, text: str) -> bytes:
     """The RFC 5322 bytes a mail client sends when the researcher presses Reply on the acknowledgment."""
     received = message_from_bytes(acknowledgment.message().as_bytes(), policy=policy.default)
     reply = EmailMessage()

@@ -1,6 +1,7 @@
 """Partner coordination: invitations, scoped accounts, their own channel, statuses, silence and reminders."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pytest
 import time_machine
@@ -26,6 +27,7 @@ from vulndesk.messaging.partners import (
 )
 from vulndesk.messaging.permissions import Thread
 from vulndesk.messaging.services import post_message
+from vulndesk.scoring.models import Vulnerability
 from vulndesk.triage.models import Case
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +37,17 @@ def _organization(name: str, coordinator: User) -> PartnerOrganization:
     return get_or_create_organization(name=name, kind="vendor", contact_email="", actor=coordinator)
 
 
-def _invite(case: Case, name: str, coordinator: User) -> tuple[CasePartner, User]:
+def _invite(
+    case: Case, name: str, coordinator: User, *, sharing: Sequence[Vulnerability] = ()
+) -> tuple[CasePartner, User]:
     organization = _organization(name, coordinator)
     member = add_partner_member(
         organization, email=f"psirt@{name.lower()}.test", display_name=f"{name} PSIRT", actor=coordinator
     )
-    return invite_partner(case, organization, shared_summary=f"Summary for {name}", actor=coordinator), member
+    case_partner = invite_partner(
+        case, organization, shared_summary=f"Summary for {name}", actor=coordinator, vulnerabilities=sharing
+    )
+    return case_partner, member
 
 
 def test_invitation_creates_scoped_accounts_and_mails_them(coordinator: User) -> None:
@@ -117,7 +124,7 @@ def test_staff_message_to_a_partner_is_mailed_to_its_members_without_the_text(co
 def test_not_affected_needs_a_justification(coordinator: User) -> None:
     case = CaseFactory.create()
     vulnerability = VulnerabilityFactory.create(case=case)
-    case_partner, member = _invite(case, "Acme", coordinator)
+    case_partner, member = _invite(case, "Acme", coordinator, sharing=[vulnerability])
 
     with pytest.raises(RuleViolation, match="Say why"):
         set_partner_status(case_partner, vulnerability, status="not_affected", actor=member)
@@ -136,7 +143,7 @@ def test_not_affected_needs_a_justification(coordinator: User) -> None:
 def test_status_for_another_cases_vulnerability_is_refused(coordinator: User) -> None:
     case_partner, member = _invite(CaseFactory.create(), "Acme", coordinator)
 
-    with pytest.raises(RuleViolation, match="not part of this case"):
+    with pytest.raises(RuleViolation, match="not shared with you"):
         set_partner_status(case_partner, VulnerabilityFactory.create(), status="affected", actor=member)
 
 
@@ -172,8 +179,8 @@ def test_removed_partner_loses_access(client: Client, coordinator: User) -> None
 
 def test_partner_page_shows_the_summary_and_logs_the_view(client: Client, coordinator: User) -> None:
     case = CaseFactory.create()
-    VulnerabilityFactory.create(case=case, title="Parser overflow")
-    _, member = _invite(case, "Acme", coordinator)
+    shared = VulnerabilityFactory.create(case=case, title="Parser overflow")
+    _, member = _invite(case, "Acme", coordinator, sharing=[shared])
     client.force_login(member)
 
     response = client.get(f"/partner/cases/{case.pk}/")
@@ -186,7 +193,7 @@ def test_partner_page_shows_the_summary_and_logs_the_view(client: Client, coordi
 def test_partner_saves_a_status_from_the_page(client: Client, coordinator: User) -> None:
     case = CaseFactory.create()
     vulnerability = VulnerabilityFactory.create(case=case)
-    _, member = _invite(case, "Acme", coordinator)
+    _, member = _invite(case, "Acme", coordinator, sharing=[vulnerability])
     client.force_login(member)
 
     response = client.post(
@@ -200,7 +207,7 @@ def test_partner_saves_a_status_from_the_page(client: Client, coordinator: User)
 def test_partner_page_refuses_not_affected_without_reason(client: Client, coordinator: User) -> None:
     case = CaseFactory.create()
     vulnerability = VulnerabilityFactory.create(case=case)
-    _, member = _invite(case, "Acme", coordinator)
+    _, member = _invite(case, "Acme", coordinator, sharing=[vulnerability])
     client.force_login(member)
 
     response = client.post(f"/partner/cases/{case.pk}/", {"vulnerability": vulnerability.pk, "status": "not_affected"})
