@@ -1,4 +1,5 @@
-"""Staff notifications: mentions, assignments, replies on their reports and cases, SLA warnings.
+"""Staff notifications: mentions, assignments, replies on their reports and cases, SLA warnings,
+and exploitability or priority changes of the vulnerabilities they follow.
 
 Every notification is shown in vulndesk (with an unread count in the header). By email it goes
 according to the person's preference: at once, in a daily digest (`vulndesk notifications
@@ -20,6 +21,8 @@ from vulndesk.intake.models import Report
 from vulndesk.messaging.models import Channel, MailPreference, Message, Notification
 from vulndesk.messaging.outbox import queue_mail
 from vulndesk.messaging.permissions import Thread, readable_channels
+from vulndesk.messaging.subscriptions import followers_of_vulnerability
+from vulndesk.scoring.models import ExploitabilityAssessment, Vulnerability
 from vulndesk.triage.models import CaseReport
 
 IMMEDIATELY, DIGEST, OFF = "immediately", "digest", "off"
@@ -133,6 +136,51 @@ def notify_sla_warning(
     return notify(
         recipient, kind=Notification.Kind.SLA_WARNING, text=f"{reference}: {text}", url=url, may_mail=not already_mailed
     )
+
+
+def _notify_followers(vulnerability: Vulnerability, *, text: str, actor_id: int | None) -> list[Notification]:
+    """Each follower of the vulnerability but the one who made the change, per their mail preference."""
+    url = reverse("vulnerability_detail", args=[vulnerability.pk])
+    sent: list[Notification] = []
+    for user in followers_of_vulnerability(vulnerability):
+        if user.pk != actor_id:
+            made = notify(user, kind=Notification.Kind.VULNERABILITY, text=text, url=url)
+            sent += [made] if made else []
+    return sent
+
+
+def announce_exploitability_change(
+    assessment: ExploitabilityAssessment, *, previous_priority: int | None
+) -> list[Notification]:
+    """A vulnerability was reassessed (MSRC Exploitability Index): tell its followers.
+
+    Called by scoring after commit (see decisions/0006). The priority it led to is part of the
+    same news, so a jump it caused is said here rather than in a second notification.
+    """
+    vulnerability = assessment.vulnerability
+    text = (
+        f"{assessment.assessed_by} reassessed {vulnerability.reference} in {vulnerability.case.reference}: "
+        f"{assessment.get_latest_release_display()} (latest release), "
+        f"exploited: {'yes' if assessment.is_exploited else 'no'}"
+    )
+    if vulnerability.priority is not None and vulnerability.priority != previous_priority:
+        was = f" (was P{previous_priority})" if previous_priority is not None else ""
+        text += f"; priority now P{vulnerability.priority}{was}"
+    return _notify_followers(vulnerability, text=text, actor_id=assessment.assessed_by_id)
+
+
+def announce_priority_raised(
+    vulnerability: Vulnerability, *, previous: int, reason: str, actor: User | None
+) -> list[Notification]:
+    """The vulnerability became more urgent (a KEV listing, a new severity, …): tell its followers.
+
+    `reason` is the scoring history's rationale (what changed and the explanation).
+    """
+    text = (
+        f"{vulnerability.reference} in {vulnerability.case.reference} is now P{vulnerability.priority} "
+        f"(was P{previous}): {reason}"
+    )
+    return _notify_followers(vulnerability, text=text, actor_id=actor.pk if actor else None)
 
 
 def unread_count(user: User) -> int:

@@ -19,12 +19,14 @@ from vulndesk.accounts.models import User
 from vulndesk.advisories.models import Advisory
 from vulndesk.catalog.models import Product, Team
 from vulndesk.core.errors import RuleViolation
-from vulndesk.core.permissions import is_staff_role
+from vulndesk.core.permissions import Permission, can, is_staff_role
 from vulndesk.core.services import record_event
+from vulndesk.intake.models import Report
 from vulndesk.messaging.models import BriefingSent, Subscription
 from vulndesk.messaging.outbox import queue_mail
 from vulndesk.releases.models import Release
 from vulndesk.remediation.models import Fix
+from vulndesk.scoring.models import ProductSeverity, Vulnerability
 from vulndesk.triage.models import Case
 
 
@@ -73,6 +75,31 @@ def followed_cases(user: User) -> QuerySet[Case]:
     matches |= Q(teams__in=subscriptions.exclude(team=None).values("team_id"))
     matches |= Q(reports__product__in=subscriptions.exclude(product=None).values("product_id"))
     return Case.objects.filter(matches).distinct().select_related("owner")
+
+
+def followers_of_vulnerability(vulnerability: Vulnerability) -> list[User]:
+    """Active staff who follow a vulnerability, in a fixed number of queries.
+
+    Its case's owner and the members of the case's teams, and whoever subscribed to the case,
+    to one of its teams, to a product of its reports or rated for it, or to everything (the
+    same reading of a subscription as `followed_cases`). Only people who may view the
+    vulnerability: researchers and partners never follow one, whatever their subscriptions say.
+    """
+    case = vulnerability.case
+    teams = case.teams.values("pk")
+    products = Report.objects.filter(case_link__case=case).exclude(product=None).values("product_id")
+    rated = ProductSeverity.objects.filter(vulnerability=vulnerability).values("product_id")
+    scope = (
+        Q(case=case)
+        | Q(team__in=teams)
+        | Q(product__in=products)
+        | Q(product__in=rated)
+        | Q(product__isnull=True, team__isnull=True, case__isnull=True)
+    )
+    subscribers = Subscription.objects.filter(scope).values("user_id")
+    people = Q(pk__in=subscribers) | Q(teams__in=teams) | Q(pk=case.owner_id)
+    candidates = User.objects.filter(people, is_active=True).distinct().order_by("email")
+    return [user for user in candidates if can(user, Permission.VULNERABILITY_VIEW, vulnerability)]
 
 
 def _briefing_text(release: Release, advisories: list[Advisory]) -> str:

@@ -1,6 +1,5 @@
 """Vulnerabilities of a case: identified by CVE, scored with CVSS."""
 
-import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -20,7 +19,7 @@ from vulndesk.scoring.models import (
     ThreatImport,
     Vulnerability,
 )
-from vulndesk.scoring.priority import RESPONSE
+from vulndesk.scoring.priority import ACTIONS
 from vulndesk.scoring.schemas import (
     AffectedCustomersIn,
     ComponentCveIn,
@@ -65,6 +64,7 @@ from vulndesk.scoring.services import (
     assess_product_severity,
     create_vulnerability,
     decide_ssvc,
+    fix_targets,
     import_epss,
     import_kev,
     override_priority,
@@ -404,7 +404,6 @@ def post_ssvc(request: HttpRequest, vulnerability_id: int, payload: SsvcIn) -> S
 def _priority_out(vulnerability: Vulnerability) -> dict[str, Any]:
     computed = priority_of(vulnerability)
     in_force = vulnerability.priority_override if vulnerability.priority_override is not None else computed.level
-    days = RESPONSE[in_force][1]
     clock = case_fix_clock(vulnerability)
     return {
         "priority": in_force,
@@ -412,9 +411,8 @@ def _priority_out(vulnerability: Vulnerability) -> dict[str, Any]:
         "computed": computed.level,
         "explanation": computed.explanation,
         "reasons": list(computed.reasons),
-        "action": RESPONSE[in_force][0],
-        "fix_due_days": days,
-        "fix_due_date": vulnerability.created_at.date() + dt.timedelta(days=days),
+        "action": ACTIONS[in_force],
+        "fix_target": fix_targets()[in_force],
         "case_fix_due_at": clock.due_at,
         "case_fix_target": clock.target,
         "override": vulnerability.priority_override,

@@ -12,11 +12,14 @@ Low → P4); evidence of attack moves it up, and only evidence moves it up:
 - publicly disclosed, an EPSS probability of at least 10% (roughly the top 5% of CVEs), or
   at least 10,000 affected customers: one level up each, but not beyond P1 on their own.
 
-Each priority maps to the response it asks for and a fix due time, in line with the triage
-SLA defaults (Critical/Important/Moderate/Low fixes due in 30/60/90/180 days), with P0 due in 7.
+Each priority maps to the response it asks for and a fix due time. The due time is the
+triage SLA's fix target for that priority (`triage.SlaTarget`, defaults P0 7, P1 30, P2 60,
+P3 90, P4 180 calendar days), which the caller passes in, so that the explanation always
+names the target the case's fix clock enforces.
 """
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from vulndesk.core.taxonomy import ImpactType, Severity
@@ -24,13 +27,13 @@ from vulndesk.core.taxonomy import ImpactType, Severity
 EPSS_HIGH = 0.1
 MANY_CUSTOMERS = 10_000
 BASE_LEVEL = {Severity.CRITICAL: 1, Severity.IMPORTANT: 2, Severity.MODERATE: 3, Severity.LOW: 4}
-# Priority → (what it asks for, fix due in days).
-RESPONSE: dict[int, tuple[str, int]] = {
-    0: ("out-of-band release", 7),
-    1: ("next monthly release", 30),
-    2: ("a monthly release within 60 days", 60),
-    3: ("a monthly release within 90 days", 90),
-    4: ("a future release or the next version", 180),
+# Priority → what it asks for. How soon is the fix clock's target, configured in triage.
+ACTIONS: dict[int, str] = {
+    0: "out-of-band release",
+    1: "next monthly release",
+    2: "an upcoming monthly release",
+    3: "a later monthly release",
+    4: "a future release or the next version",
 }
 EXPLOITABILITY_LABELS = {
     "detected": "exploitation detected",
@@ -59,6 +62,7 @@ class PriorityInputs:
 class Priority:
     level: int
     reasons: tuple[str, ...] = field(default=())
+    fix_target: str = ""  # the fix clock's target for this level, e.g. "7 calendar days"
 
     @property
     def label(self) -> str:
@@ -66,16 +70,12 @@ class Priority:
 
     @property
     def action(self) -> str:
-        return RESPONSE[self.level][0]
-
-    @property
-    def fix_due_days(self) -> int:
-        return RESPONSE[self.level][1]
+        return ACTIONS[self.level]
 
     @property
     def explanation(self) -> str:
-        """e.g. "Critical RCE, exploitation more likely, internet-facing service → P0: out-of-band release, fix due in 7 days"."""
-        return f"{', '.join(self.reasons)} → {self.label}: {self.action}, fix due in {self.fix_due_days} days"
+        """e.g. "Critical RCE, exploitation more likely, internet-facing service → P0: out-of-band release, fix due in 7 calendar days"."""
+        return f"{', '.join(self.reasons)} → {self.label}: {self.action}, fix due in {self.fix_target}"
 
 
 def _impact_short(impact_type: str) -> str:
@@ -96,7 +96,8 @@ def _reasons(inputs: PriorityInputs, exploitabilities: set[str]) -> list[str]:
     return reasons
 
 
-def compute_priority(inputs: PriorityInputs) -> Priority:
+def compute_priority(inputs: PriorityInputs, fix_targets: Mapping[int, str]) -> Priority:
+    """The priority of `inputs`; `fix_targets` names the fix clock's target of each level (0..4)."""
     severity = Severity(inputs.severity)
     level = BASE_LEVEL[severity]
     exploitabilities = {inputs.latest_release, inputs.older_releases}
@@ -128,4 +129,4 @@ def compute_priority(inputs: PriorityInputs) -> Priority:
             level = min(level, 1)
         elif inputs.ssvc_outcome == "defer" and not is_exploited:
             level = min(4, level + 1)
-    return Priority(level, tuple(reasons))
+    return Priority(level, tuple(reasons), fix_targets[level])

@@ -232,8 +232,10 @@ class PriorityOut(Schema):
     )
     reasons: list[str]
     action: str
-    fix_due_days: int
-    fix_due_date: dt.date = Field(description="From the vulnerability's creation and the priority in force.")
+    fix_target: str = Field(
+        description="The triage SLA fix target of the priority in force, e.g. '7 calendar days' (configured "
+        "as triage SLA targets); the explanation names the computed priority's."
+    )
     case_fix_due_at: dt.datetime | None = Field(
         description="The case's triage SLA fix clock: due time from the case's most urgent priority (the SLA)."
     )

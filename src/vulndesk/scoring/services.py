@@ -4,6 +4,7 @@ import datetime as dt
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -43,11 +44,12 @@ from vulndesk.scoring.models import (
     Vulnerability,
     validate_cve_id,
 )
-from vulndesk.scoring.priority import RESPONSE, Priority, PriorityInputs, compute_priority
+from vulndesk.scoring.priority import ACTIONS, Priority, PriorityInputs, compute_priority
 from vulndesk.scoring.ssvc import InvalidSsvcValue, SsvcDecision, deployer_decision, supplier_decision
-from vulndesk.scoring.tasks import notify_exploitability_change
+from vulndesk.scoring.tasks import notify_exploitability_change, notify_priority_raised
 from vulndesk.scoring.threat_files import EpssFile, KevCatalog
-from vulndesk.triage.models import Case
+from vulndesk.triage.clocks import load_targets, priority_key
+from vulndesk.triage.models import Case, CaseReport, SlaClock
 
 
 @dataclass(frozen=True)
@@ -363,7 +365,7 @@ def assess_exploitability(
     actor: User,
     rationale: str = "",
 ) -> ExploitabilityAssessment:
-    """Record a new exploitability assessment; followers of the case are told after commit.
+    """Record a new exploitability assessment; the vulnerability's followers are told after commit.
 
     Exploited means Exploitation Detected for the latest release, and the reverse: the two
     statements must agree. An unchanged assessment is not recorded again.
@@ -387,6 +389,7 @@ def assess_exploitability(
     }
     if current is not None and all(getattr(current, name) == value for name, value in values.items()):
         return current
+    previous_priority = vulnerability.priority
     assessment = ExploitabilityAssessment.objects.create(
         vulnerability=vulnerability, assessed_by=actor, assessed_at=timezone.now(), rationale=rationale, **values
     )
@@ -397,8 +400,11 @@ def assess_exploitability(
         changes={name: (getattr(current, name, None), value) for name, value in values.items()},
         rationale=rationale,
     )
-    transaction.on_commit(lambda: notify_exploitability_change.enqueue(assessment_id=assessment.pk))
-    recompute_priorities([vulnerability.pk], actor=actor, reason="Exploitability assessed")
+    # The followers hear of the new assessment and the priority it leads to in one notification.
+    recompute_priorities([vulnerability.pk], actor=actor, reason="Exploitability assessed", announce_raises=False)
+    transaction.on_commit(
+        partial(notify_exploitability_change.enqueue, assessment_id=assessment.pk, previous_priority=previous_priority)
+    )
     return assessment
 
 
@@ -652,26 +658,40 @@ def _priority_inputs(vulnerability_ids: list[int]) -> dict[int, PriorityInputs]:
     return inputs
 
 
+def fix_targets() -> dict[int, str]:
+    """The triage SLA fix clock's target for each priority, as configured (`triage.SlaTarget`) or by default."""
+    targets = load_targets()
+    return {level: str(targets[(SlaClock.FIX, priority_key(level))]) for level in ACTIONS}
+
+
 def priority_of(vulnerability: Vulnerability) -> Priority:
     """The computed priority of one vulnerability with its reasons (ignores any override)."""
-    return compute_priority(_priority_inputs([vulnerability.pk])[vulnerability.pk])
+    return compute_priority(_priority_inputs([vulnerability.pk])[vulnerability.pk], fix_targets())
 
 
-def recompute_priorities(vulnerability_ids: Iterable[int], *, actor: User | None, reason: str) -> int:
+def recompute_priorities(
+    vulnerability_ids: Iterable[int], *, actor: User | None, reason: str, announce_raises: bool = True
+) -> int:
     """Recompute the priority of these vulnerabilities and of their cases' reports; returns how many changed.
 
     Called whenever an input changes (severity, exploitability, SSVC, threat data, product
-    exposure). A change is kept in each vulnerability's scoring history with `reason`.
+    exposure, fix targets). A change is kept in each vulnerability's scoring history with
+    `reason`; with `announce_raises`, a priority that became more urgent is announced to the
+    vulnerability's followers after commit.
     """
     ids = sorted(set(vulnerability_ids))
     changed = 0
+    targets = fix_targets()
     for start in range(0, len(ids), _PRIORITY_BATCH):
-        changed += _recompute_batch(ids[start : start + _PRIORITY_BATCH], actor=actor, reason=reason)
+        batch = ids[start : start + _PRIORITY_BATCH]
+        changed += _recompute_batch(batch, actor=actor, reason=reason, targets=targets, announce_raises=announce_raises)
     return changed
 
 
 @transaction.atomic
-def _recompute_batch(ids: list[int], *, actor: User | None, reason: str) -> int:
+def _recompute_batch(
+    ids: list[int], *, actor: User | None, reason: str, targets: dict[int, str], announce_raises: bool
+) -> int:
     wanted = set(ids)
     current = [
         row
@@ -685,10 +705,11 @@ def _recompute_batch(ids: list[int], *, actor: User | None, reason: str) -> int:
     # Few distinct (priority, explanation) pairs exist, so one UPDATE per pair beats bulk_update's CASE per row.
     groups: dict[tuple[int, int, str], list[int]] = {}
     history: list[ScoreChange] = []
+    is_raise: list[bool] = []
     changed_cases: set[int] = set()
     results: dict[PriorityInputs, Priority] = {}
     for pk, priority, computed, explanation, override, case_id in current:
-        result = results.get(inputs[pk]) or results.setdefault(inputs[pk], compute_priority(inputs[pk]))
+        result = results.get(inputs[pk]) or results.setdefault(inputs[pk], compute_priority(inputs[pk], targets))
         effective = override if override is not None else result.level
         if (computed, explanation, priority) == (result.level, result.explanation, effective):
             continue
@@ -703,6 +724,8 @@ def _recompute_batch(ids: list[int], *, actor: User | None, reason: str) -> int:
                     rationale=f"{reason}: {result.explanation}",
                 )
             )
+            # More urgent than before (not a first priority): the followers should hear of it.
+            is_raise.append(priority is not None and effective < priority)
         groups.setdefault((effective, result.level, result.explanation), []).append(pk)
         changed_cases.add(case_id)
     for (priority, computed, explanation), pks in groups.items():
@@ -711,6 +734,9 @@ def _recompute_batch(ids: list[int], *, actor: User | None, reason: str) -> int:
         )
     ScoreChange.objects.bulk_create(history, batch_size=_UPSERT_BATCH)
     _set_report_priorities(changed_cases)
+    raised = [change.pk for change, raise_ in zip(history, is_raise, strict=True) if raise_]
+    if announce_raises and raised:
+        transaction.on_commit(partial(notify_priority_raised.enqueue, score_change_ids=raised))
     return sum(len(pks) for pks in groups.values())
 
 
@@ -732,7 +758,7 @@ def override_priority(
     vulnerability: Vulnerability, priority: int | None, *, actor: User, rationale: str
 ) -> Vulnerability:
     """Set the priority by hand (or give it back to the computation with None); a rationale is required."""
-    if priority is not None and priority not in RESPONSE:
+    if priority is not None and priority not in ACTIONS:
         raise RuleViolation("Priority is 0 (P0, most urgent) to 4 (P4).", field="priority")
     if not rationale.strip():
         raise RuleViolation("Say why the priority is set by hand (rationale).", field="rationale")
@@ -800,6 +826,28 @@ def sync_case_report_priorities() -> int:
     return changed
 
 
+def set_joined_report_priority(link: CaseReport) -> None:
+    """A report that joins a case takes the case's most urgent vulnerability priority at once.
+
+    Triage cannot call scoring, so it sends `report_joined_case` inside the joining transaction
+    and scoring's receiver calls this. While the case has no prioritized vulnerability, the
+    report keeps what it has (a preliminary priority, or none).
+    """
+    most_urgent = Vulnerability.objects.filter(case_id=link.case_id).aggregate(most_urgent=Min("priority"))
+    if most_urgent["most_urgent"] is not None:
+        Report.objects.filter(pk=link.report_id).update(priority=most_urgent["most_urgent"])
+
+
+def refresh_priority_explanations() -> int:
+    """The fix targets changed: recompute every vulnerability, so each stored explanation names the new target.
+
+    Levels do not depend on the targets, so no priority moves; returns how many explanations changed.
+    """
+    return recompute_priorities(
+        Vulnerability.objects.values_list("pk", flat=True), actor=None, reason="Fix targets changed"
+    )
+
+
 def set_preliminary_report_priorities() -> int:
     """A first priority for open reports not yet in a case, from the researcher's impact type and vector.
 
@@ -819,7 +867,7 @@ def set_preliminary_report_priorities() -> int:
         .values_list("pk", "impact_type", "suggested_cvss_vector")
     )
     by_level: dict[int, list[int]] = {}
-    rules = active_bug_bar()
+    rules, targets = active_bug_bar(), fix_targets()
     for pk, impact_type, vector in candidates.iterator():
         try:
             score = score_cvss_vector(vector)
@@ -831,7 +879,7 @@ def set_preliminary_report_priorities() -> int:
             proposal = propose_severity(conditions_from_cvss(impact_type, score.metrics), rules)
         except NoRuleMatched:
             continue
-        level = compute_priority(PriorityInputs(severity=proposal.severity, impact_type=impact_type)).level
+        level = compute_priority(PriorityInputs(severity=proposal.severity, impact_type=impact_type), targets).level
         by_level.setdefault(level, []).append(pk)
     for level, pks in by_level.items():
         Report.objects.filter(pk__in=pks, priority__isnull=True).update(priority=level)

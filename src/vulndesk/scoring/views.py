@@ -30,7 +30,7 @@ from vulndesk.scoring.forms import (
     ThreatImportForm,
 )
 from vulndesk.scoring.models import ExploitabilityAssessment, SsvcAssessment, Vulnerability
-from vulndesk.scoring.priority import RESPONSE
+from vulndesk.scoring.priority import ACTIONS
 from vulndesk.scoring.selectors import (
     case_fix_clock,
     get_vulnerability_for_user,
@@ -116,7 +116,7 @@ def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int =
         "history": list_score_changes(vulnerability)[:50],
         "priority": priority,
         "in_force": in_force,
-        "response": RESPONSE[in_force],
+        "action": ACTIONS[in_force],
         "fix_clock": case_fix_clock(vulnerability),
     } | overrides
     return render(request, "scoring/vulnerability_detail.html", context, status=status)

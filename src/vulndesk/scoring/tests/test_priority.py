@@ -30,67 +30,70 @@ from vulndesk.triage.models import CaseReport
 
 Api = Callable[[User | None], ApiClient]
 KEV_DATE = dt.date(2026, 11, 20)
+# The fix clock's default targets (triage.clocks.DEFAULT_TARGETS), as the services pass them.
+TARGETS = {0: "7 calendar days", 1: "30 calendar days", 2: "60 calendar days", 3: "90 calendar days",
+           4: "180 calendar days"}  # fmt: skip
 
 # inputs → expected explanation (the explanation carries the priority and the response)
 EXPLANATIONS = [
     (
         PriorityInputs("critical", "rce", "more_likely", is_internet_facing=True),
-        "Critical RCE, exploitation more likely, internet-facing service → P0: out-of-band release, fix due in 7 days",
+        "Critical RCE, exploitation more likely, internet-facing service → P0: out-of-band release, fix due in 7 calendar days",
     ),
     (
         PriorityInputs("critical", "rce", "more_likely", is_internet_facing=False),
-        "Critical RCE, exploitation more likely, installed software → P1: next monthly release, fix due in 30 days",
+        "Critical RCE, exploitation more likely, installed software → P1: next monthly release, fix due in 30 calendar days",
     ),
     (
         PriorityInputs("important", "eop", "less_likely"),
-        "Important Elevation of Privilege, exploitation less likely → P2: a monthly release within 60 days, "
-        "fix due in 60 days",
+        "Important Elevation of Privilege, exploitation less likely → P2: an upcoming monthly release, "
+        "fix due in 60 calendar days",
     ),
     (
         PriorityInputs("important", "eop", "detected", is_exploited=True),
-        "Important Elevation of Privilege, exploitation detected → P0: out-of-band release, fix due in 7 days",
+        "Important Elevation of Privilege, exploitation detected → P0: out-of-band release, fix due in 7 calendar days",
     ),
     (
         PriorityInputs("moderate", "info", kev_date_added=KEV_DATE),
-        "Moderate Information Disclosure, in CISA KEV since 2026-11-20 → P1: next monthly release, fix due in 30 days",
+        "Moderate Information Disclosure, in CISA KEV since 2026-11-20 → P1: next monthly release, fix due in 30 calendar days",
     ),
     (
         PriorityInputs("low", "spoofing", is_publicly_disclosed=True),
-        "Low Spoofing, publicly disclosed → P3: a monthly release within 90 days, fix due in 90 days",
+        "Low Spoofing, publicly disclosed → P3: a later monthly release, fix due in 90 calendar days",
     ),
     (
         PriorityInputs("moderate", "dos", epss=0.42),
-        "Moderate Denial of Service, EPSS 42% → P2: a monthly release within 60 days, fix due in 60 days",
+        "Moderate Denial of Service, EPSS 42% → P2: an upcoming monthly release, fix due in 60 calendar days",
     ),
     (
         PriorityInputs("important", "sfb", ssvc_outcome="immediate"),
-        "Important Security Feature Bypass, SSVC immediate → P0: out-of-band release, fix due in 7 days",
+        "Important Security Feature Bypass, SSVC immediate → P0: out-of-band release, fix due in 7 calendar days",
     ),
     (
         PriorityInputs("important", "tampering", "unlikely", ssvc_outcome="defer"),
-        "Important Tampering, exploitation unlikely, SSVC defer → P3: a monthly release within 90 days, "
-        "fix due in 90 days",
+        "Important Tampering, exploitation unlikely, SSVC defer → P3: a later monthly release, "
+        "fix due in 90 calendar days",
     ),
     (
         PriorityInputs("low", "did"),
-        "Low Defense in Depth → P4: a future release or the next version, fix due in 180 days",
+        "Low Defense in Depth → P4: a future release or the next version, fix due in 180 calendar days",
     ),
 ]
 
 
 @pytest.mark.parametrize(("inputs", "explanation"), EXPLANATIONS)
 def test_priority_explanations(inputs: PriorityInputs, explanation: str) -> None:
-    assert compute_priority(inputs).explanation == explanation
+    assert compute_priority(inputs, TARGETS).explanation == explanation
 
 
 def test_publicly_disclosed_alone_never_reaches_p0() -> None:
-    assert compute_priority(PriorityInputs("critical", "rce", is_publicly_disclosed=True, epss=0.9)).level == 1
+    assert compute_priority(PriorityInputs("critical", "rce", is_publicly_disclosed=True, epss=0.9), TARGETS).level == 1
 
 
 def test_ssvc_defer_does_not_lower_an_exploited_vulnerability() -> None:
     inputs = PriorityInputs("important", "rce", "detected", is_exploited=True, ssvc_outcome="defer")
 
-    assert compute_priority(inputs).level == 0
+    assert compute_priority(inputs, TARGETS).level == 0
 
 
 def test_recording_a_vulnerability_computes_its_priority(analyst: User) -> None:
@@ -184,14 +187,13 @@ def test_override_wins_until_removed_and_is_audited(analyst: User) -> None:
     assert sorted(tags) == ["vulnerability:priority_overridden", "vulnerability:priority_override_removed"]
 
 
-def test_api_priority_explains_and_gives_the_due_date(api: Api, engineer: User, analyst: User) -> None:
+def test_api_priority_explains_and_gives_the_fix_target(api: Api, engineer: User, analyst: User) -> None:
     vulnerability = VulnerabilityFactory.create(severity="critical", impact_type="rce")
     recompute_priorities([vulnerability.pk], actor=analyst, reason="test")
 
     body = api(engineer).get(f"/vulnerabilities/{vulnerability.pk}/priority").json()
 
-    assert (body["label"], body["action"], body["fix_due_days"]) == ("P1", "next monthly release", 30)
-    assert body["fix_due_date"] == str(vulnerability.created_at.date() + dt.timedelta(days=30))
+    assert (body["label"], body["action"], body["fix_target"]) == ("P1", "next monthly release", "30 calendar days")
     assert body["reasons"] == ["Critical RCE"]
     # The case has no reports, so no priority reaches triage: its fix clock goes by severity (also 30 days).
     assert body["case_fix_target"] == "30 calendar days"
@@ -410,12 +412,12 @@ def test_negative_customers_is_422(api: Api, analyst: User) -> None:
     assert problem_fields(response) == ["affected_customers"]
 
 
-def test_a_report_that_joins_a_case_later_gets_its_priority(analyst: User) -> None:
+def test_prioritize_reports_catches_links_made_outside_triage(analyst: User) -> None:
     case = CaseFactory.create()
     vulnerability = VulnerabilityFactory.create(case=case, severity="critical", impact_type="rce")
     recompute_priorities([vulnerability.pk], actor=analyst, reason="test")
     late = ReportFactory.create(state=Report.State.CONFIRMED)
-    CaseReport.objects.create(case=case, report=late)
+    CaseReport.objects.create(case=case, report=late)  # not through add_report_to_case (e.g. the admin)
     out = io.StringIO()
 
     call_command("scoring", "prioritize-reports", stdout=out)

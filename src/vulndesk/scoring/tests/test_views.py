@@ -39,7 +39,7 @@ def test_list_is_ordered_by_priority(analyst: User, django_assert_max_num_querie
     content = response.content.decode()
     assert response.status_code == 200
     assert content.index("Urgent one") < content.index("Calm one")
-    assert "Critical RCE → P1: next monthly release, fix due in 30 days" in content
+    assert "Critical RCE → P1: next monthly release, fix due in 30 calendar days" in content
 
 
 def test_researcher_is_refused_the_list(researcher: User) -> None:

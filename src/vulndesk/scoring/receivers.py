@@ -1,0 +1,23 @@
+"""scoring's answers to what triage does but cannot tell scoring by a call (dependencies run one way).
+
+Connected in `ScoringConfig.ready`; see docs/scoring.md ("Reports" and "Priority").
+"""
+
+from typing import Any
+
+from django.db import transaction
+
+from vulndesk.scoring.services import set_joined_report_priority
+from vulndesk.scoring.tasks import refresh_priority_explanations
+from vulndesk.triage.models import CaseReport, SlaClock, SlaTarget
+
+
+def report_joined_case(sender: type[CaseReport], *, link: CaseReport, **kwargs: Any) -> None:
+    # In triage's transaction: the report has its priority as soon as the link is committed.
+    set_joined_report_priority(link)
+
+
+def fix_target_changed(sender: type[SlaTarget], *, instance: SlaTarget, **kwargs: Any) -> None:
+    # Every stored explanation names its fix target; recomputing them all is for the worker.
+    if instance.clock == SlaClock.FIX:
+        transaction.on_commit(refresh_priority_explanations.enqueue)

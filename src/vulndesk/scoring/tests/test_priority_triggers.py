@@ -1,0 +1,147 @@
+"""Priorities that follow what triage does, at once: a report joining a case, a changed fix target."""
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
+
+from vulndesk.accounts.models import User
+from vulndesk.core.errors import RuleViolation
+from vulndesk.core.tests.api_client import ApiClient
+from vulndesk.core.tests.factories import ReportFactory, VulnerabilityFactory
+from vulndesk.intake.models import Report
+from vulndesk.scoring.models import Vulnerability
+from vulndesk.scoring.services import priority_of, recompute_priorities
+from vulndesk.triage.models import SlaClock, SlaTarget
+from vulndesk.triage.services import add_report_to_case, create_case
+
+pytestmark = pytest.mark.django_db
+Api = Callable[[User | None], ApiClient]
+
+
+def _scored(severity: str = "critical") -> Vulnerability:
+    vulnerability = VulnerabilityFactory.create(severity=severity, impact_type="rce")
+    recompute_priorities([vulnerability.pk], actor=None, reason="Recorded")
+    vulnerability.refresh_from_db()
+    return vulnerability
+
+
+# --- A report joining a case -----------------------------------------------------------------
+
+
+def test_a_report_joining_a_case_takes_its_priority_at_once(analyst: User) -> None:
+    vulnerability = _scored("critical")  # P1
+    report = ReportFactory.create(state=Report.State.CONFIRMED)
+
+    add_report_to_case(vulnerability.case, report, actor=analyst)
+
+    report.refresh_from_db()
+    assert report.priority == 1
+
+
+def test_the_case_s_most_urgent_vulnerability_decides(analyst: User) -> None:
+    vulnerability = _scored("low")  # P4
+    urgent = VulnerabilityFactory.create(case=vulnerability.case, severity="important", impact_type="rce")
+    recompute_priorities([urgent.pk], actor=None, reason="Recorded")  # P2
+    report = ReportFactory.create(state=Report.State.CONFIRMED, priority=0)  # a preliminary P0 gives way
+
+    add_report_to_case(vulnerability.case, report, actor=analyst)
+
+    report.refresh_from_db()
+    assert report.priority == 2
+
+
+def test_a_case_without_prioritized_vulnerabilities_leaves_the_preliminary_priority(analyst: User) -> None:
+    report = ReportFactory.create(state=Report.State.CONFIRMED, priority=3)
+
+    case = create_case(title="Parser", reports=[report], actor=analyst)
+
+    report.refresh_from_db()
+    assert (case.reports.get(), report.priority) == (report, 3)
+
+
+def test_a_refused_join_changes_no_priority(analyst: User) -> None:
+    vulnerability = _scored("critical")
+    report = ReportFactory.create(state=Report.State.NEW, priority=4)
+
+    with pytest.raises(RuleViolation):
+        add_report_to_case(vulnerability.case, report, actor=analyst)
+
+    report.refresh_from_db()
+    assert report.priority == 4
+
+
+def test_a_joined_report_sorts_by_its_case_priority_in_the_queue(client: Client, analyst: User) -> None:
+    vulnerability = _scored("critical")
+    joined = ReportFactory.create(state=Report.State.CONFIRMED, title="Joined the case")
+    ReportFactory.create(state=Report.State.CONFIRMED, title="Waiting alone", priority=3)
+    add_report_to_case(vulnerability.case, joined, actor=analyst)
+    client.force_login(analyst)
+
+    content = client.get("/queue/?state=confirmed&sort=priority").content.decode()
+
+    assert content.index("Joined the case") < content.index("Waiting alone")
+
+
+# --- Fix targets -----------------------------------------------------------------------------
+
+
+def test_a_configured_fix_target_is_in_the_explanation(analyst: User, api: Api) -> None:
+    vulnerability = _scored("critical")  # P1: 30 calendar days by default
+    # With a report the case's fix clock goes by the priority (without one, by severity).
+    add_report_to_case(vulnerability.case, ReportFactory.create(state=Report.State.CONFIRMED), actor=analyst)
+
+    SlaTarget.objects.create(clock=SlaClock.FIX, priority=1, amount=14, unit=SlaTarget.Unit.CALENDAR_DAYS)
+
+    assert (
+        priority_of(vulnerability).explanation == "Critical RCE → P1: next monthly release, fix due in 14 calendar days"
+    )
+    body = api(analyst).get(f"/vulnerabilities/{vulnerability.pk}/priority").json()
+    assert body["fix_target"] == body["case_fix_target"] == "14 calendar days"
+    assert body["explanation"].endswith("fix due in 14 calendar days")
+
+
+def test_editing_a_fix_target_refreshes_the_stored_explanations(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    vulnerability = _scored("critical")
+    history = vulnerability.score_changes.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        target = SlaTarget.objects.create(clock=SlaClock.FIX, priority=1, amount=14)
+
+    vulnerability.refresh_from_db()
+    assert vulnerability.priority_explanation.endswith("fix due in 14 business days")
+
+    target.amount = 10
+    with django_capture_on_commit_callbacks(execute=True):
+        target.save()
+    vulnerability.refresh_from_db()
+    assert vulnerability.priority_explanation.endswith("fix due in 10 business days")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        target.delete()
+    vulnerability.refresh_from_db()
+    assert vulnerability.priority_explanation.endswith("fix due in 30 calendar days")
+    assert vulnerability.score_changes.count() == history  # the level never moved: nothing in the history
+
+
+def test_other_clock_targets_do_not_recompute_priorities(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    _scored("critical")
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        SlaTarget.objects.create(clock=SlaClock.TRIAGE, amount=2)
+
+    assert callbacks == []
+
+
+def test_the_page_explains_with_the_configured_target(client: Client, analyst: User) -> None:
+    vulnerability = _scored("critical")
+    SlaTarget.objects.create(clock=SlaClock.FIX, priority=1, amount=21, unit=SlaTarget.Unit.CALENDAR_DAYS)
+    client.force_login(analyst)
+
+    content = client.get(f"/vulnerabilities/{vulnerability.pk}/").content.decode()
+
+    assert "Critical RCE → P1: next monthly release, fix due in 21 calendar days" in content
