@@ -414,12 +414,15 @@ class _Seeder:
         if ("reports", plan.title) not in self.fresh:
             return
         original = Report.objects.get(pk=self.reports[move.duplicate_of]) if move.duplicate_of else None
+        # A move to Needs info carries its question for the researcher (the plan's reason is one).
+        asks = move.to == Report.State.NEEDS_INFO
         transition_report(
             Report.objects.get(pk=self.reports[plan.title]),
             move.to,
             actor=self.person("analyst"),
-            reason=move.reason,
+            reason="" if asks else move.reason,
             duplicate_of=original,
+            question=move.reason if asks else "",
         )
 
     # Cases, vulnerabilities and fixes --------------------------------------------------------------

@@ -100,7 +100,8 @@ def post_report_transition(request: HttpRequest, report_id: int, payload: Report
     """Triage, validate, confirm, close or reopen a report.
 
     409 names the states it may move to, or (kind conflict) says that someone else moved it
-    since `expected_state`. Closing, asking for info and reopening need a `reason`.
+    since `expected_state`. Closing and reopening need a `reason`; asking for info needs the
+    `question`, which the researcher gets in their thread.
     """
     user = caller(request)
     report = get_report_for_user(user, report_id)
@@ -115,6 +116,7 @@ def post_report_transition(request: HttpRequest, report_id: int, payload: Report
         reason=payload.reason,
         duplicate_of=original,
         expected_state=payload.expected_state,
+        question=payload.question,
     )
     return ReportOut.of(report)
 
@@ -338,7 +340,9 @@ def post_bulk_transition(request: HttpRequest, payload: BulkTransitionIn) -> dic
     user = caller(request)
     reports = _bulk_reports(user, payload.report_ids)
     try:
-        changed = bulk_transition_reports(reports, payload.to, actor=user, reason=payload.reason)
+        changed = bulk_transition_reports(
+            reports, payload.to, actor=user, reason=payload.reason, question=payload.question
+        )
     except BulkActionFailed as error:
         return _bulk_failed(error)
     return {"changed": changed}

@@ -116,7 +116,15 @@ class ReportTransitionForm(forms.Form):
     reason = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Recorded in the report's history. Required when closing or reopening the report or asking the researcher for information.",
+        help_text="Recorded in the report's history, for staff. Required when closing or reopening the report.",
+    )
+    question = forms.CharField(
+        required=False,
+        max_length=10_000,
+        label="Question for the researcher",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only for Needs info, and required then: posted in the researcher's thread and mailed to them. "
+        "The clocks pause until they answer.",
     )
     duplicate_of = forms.CharField(
         required=False,
@@ -169,6 +177,9 @@ class BulkActionForm(forms.Form):
     assignee = forms.ChoiceField(required=False, label="Assign to")
     to = forms.ChoiceField(required=False, label="Move to", choices=[("", "Choose a state"), *Report.State.choices])
     reason = forms.CharField(required=False, max_length=2000, label="Reason (for every report)")
+    question = forms.CharField(
+        required=False, max_length=10_000, label="Question (Needs info: sent to each researcher)"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,7 +21,15 @@ CaseState = Annotated[Case.State, WithJsonSchema({"type": "string", "enum": list
 
 class ReportTransitionIn(Schema):
     to: ReportState
-    reason: str = Field("", description="Recorded in the audit trail; required to close a report or ask for info.")
+    reason: str = Field(
+        "", description="Recorded in the audit trail (staff only); required to close or reopen a report."
+    )
+    question: str = Field(
+        "",
+        max_length=10_000,
+        description="Required with to=needs_info, refused otherwise: posted to the researcher in the report's thread "
+        "(and mailed); the clocks pause until they answer.",
+    )
     duplicate_of: int | None = Field(None, description="The original report's id; only with to=duplicate.")
     expected_state: ReportState | None = Field(
         None,
@@ -280,7 +288,10 @@ class BulkAssignmentIn(AssignmentIn):
 class BulkTransitionIn(Schema):
     report_ids: list[int] = Field(min_length=1, max_length=500)
     to: ReportState
-    reason: str = Field("", description="One reason for every report; required to close or ask for info.")
+    reason: str = Field("", description="One reason for every report; required to close or reopen.")
+    question: str = Field(
+        "", max_length=10_000, description="With to=needs_info: one question, posted to each report's researcher."
+    )
 
 
 class BulkResultOut(Schema):

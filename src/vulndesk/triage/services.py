@@ -17,8 +17,10 @@ from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
 from vulndesk.core.permissions import Permission, can
 from vulndesk.core.services import change_state, enter_initial_state, record_event
 from vulndesk.intake.models import Attachment, Report
+from vulndesk.messaging.models import Channel
 from vulndesk.messaging.notifications import notify_assignment
-from vulndesk.messaging.services import announce_report_status
+from vulndesk.messaging.permissions import Thread
+from vulndesk.messaging.services import announce_report_status, post_message, post_report_event
 from vulndesk.triage.models import (
     Case,
     CaseReport,
@@ -32,13 +34,12 @@ from vulndesk.triage.selectors import on_duty_triagers
 from vulndesk.triage.signals import report_joined_case
 from vulndesk.triage.sla import refresh_report_slas
 
+
 # Closing a report without saying why leaves the researcher (and the next analyst) guessing;
-# reopening one without saying why leaves the next analyst wondering what changed.
-_NEEDS_REASON = Report.CLOSED_STATES | {Report.State.NEEDS_INFO}
-
-
+# reopening one without saying why leaves the next analyst wondering what changed. (Needs info
+# says why through its question, which the researcher reads.)
 def _needs_reason(current: str, to: str) -> bool:
-    return to in _NEEDS_REASON or current in Report.CLOSED_STATES
+    return to in Report.CLOSED_STATES or current in Report.CLOSED_STATES
 
 
 def _notify_researcher_after_commit(report: Report) -> None:
@@ -70,13 +71,15 @@ def transition_report(
     reason: str = "",
     duplicate_of: Report | None = None,
     expected_state: str | None = None,
+    question: str = "",
 ) -> Report:
     """Move a report to state `to`; raises InvalidTransition, RuleViolation, Conflict or PermissionDenied.
 
     `actor` must hold report:triage (None is the system itself). `expected_state` is the state
     the caller saw: when someone else moved the report meanwhile, the move is refused with a
-    Conflict instead of silently building on a state the caller never saw. Nothing is saved
-    when any check fails.
+    Conflict instead of silently building on a state the caller never saw. A move to Needs info
+    needs the `question`, which is posted to the researcher in the report's thread (the clocks
+    pause until they answer). Nothing is saved when any check fails.
     """
     if actor is not None and not can(actor, Permission.REPORT_TRIAGE, report):
         raise PermissionDenied(f"Your role does not allow this ({Permission.REPORT_TRIAGE}).")
@@ -89,7 +92,7 @@ def transition_report(
             current=locked.state,
             expected=expected_state,
         )
-    return _move_report(locked, to, actor=actor, reason=reason, duplicate_of=duplicate_of)
+    return _move_report(locked, to, actor=actor, reason=reason, duplicate_of=duplicate_of, question=question)
 
 
 @transaction.atomic
@@ -105,12 +108,21 @@ def resume_triage_on_reply(report: Report) -> Report | None:
     return _move_report(locked, Report.State.TRIAGING, actor=None, reason="The researcher answered.", duplicate_of=None)
 
 
-def _move_report(report: Report, to: str, *, actor: User | None, reason: str, duplicate_of: Report | None) -> Report:
-    reason = reason.strip()
+def _move_report(
+    report: Report, to: str, *, actor: User | None, reason: str, duplicate_of: Report | None, question: str = ""
+) -> Report:
+    reason, question = reason.strip(), question.strip()
     report.check_transition(to)  # the state machine's own message beats "give a reason" for a move that can't happen
     if _needs_reason(report.state, to) and not reason:
         verb = "reopens" if report.state in Report.CLOSED_STATES else "moves to"
         raise RuleViolation(f"Say why the report {verb} '{to}'; the reason is recorded.", field="reason")
+    if to == Report.State.NEEDS_INFO and not question:
+        raise RuleViolation(
+            "Write the question for the researcher; it is posted in their thread and the clocks wait for the answer.",
+            field="question",
+        )
+    if to != Report.State.NEEDS_INFO and question:
+        raise RuleViolation("Only a move to 'needs_info' sends the researcher a question.", field="question")
     changes: dict[str, object] = {}
     if to == Report.State.DUPLICATE:
         if duplicate_of is None:
@@ -122,12 +134,23 @@ def _move_report(report: Report, to: str, *, actor: User | None, reason: str, du
         raise RuleViolation("Only a move to 'duplicate' names an original report.", field="duplicate_of")
     elif report.duplicate_of_id is not None:
         changes["duplicate_of"] = None  # reopened: no longer a duplicate of anything
-    report = change_state(report, to, actor=actor, reason=reason, changes=changes)
+    report = change_state(report, to, actor=actor, reason=reason or question, changes=changes)
     refresh_report_slas([report])
     if to == Report.State.DUPLICATE:
         _repoint_duplicates(report, actor=actor)
     _notify_researcher_after_commit(report)
+    if question:
+        _ask_researcher(report, question, actor=actor)
     return report
+
+
+def _ask_researcher(report: Report, question: str, *, actor: User | None) -> None:
+    # After the status line, so the thread reads "waiting for your reply", then what to reply to.
+    # Posted as the analyst (the researcher answers a person); mailed like every thread message.
+    if actor is None:
+        post_report_event(report, body=question)
+    else:
+        post_message(Thread(report=report), channel=Channel.RESEARCHER, body=question, actor=actor)
 
 
 def _repoint_duplicates(report: Report, *, actor: User | None) -> None:
@@ -306,9 +329,11 @@ def _all_or_nothing(reports: Sequence[Report], act: Callable[[Report], object]) 
     return len(reports)
 
 
-def bulk_transition_reports(reports: Sequence[Report], to: str, *, actor: User, reason: str) -> int:
-    """Move every report to `to` with one reason, or none of them (see `_all_or_nothing`)."""
-    return _all_or_nothing(reports, lambda report: transition_report(report, to, actor=actor, reason=reason))
+def bulk_transition_reports(reports: Sequence[Report], to: str, *, actor: User, reason: str, question: str = "") -> int:
+    """Move every report to `to` with one reason (and, to Needs info, one question), or none of them."""
+    return _all_or_nothing(
+        reports, lambda report: transition_report(report, to, actor=actor, reason=reason, question=question)
+    )
 
 
 def bulk_assign_reports(

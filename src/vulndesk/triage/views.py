@@ -115,6 +115,7 @@ def report_transition(request: HttpRequest, report_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 duplicate_of=form.cleaned_data["duplicate_of"],
                 expected_state=form.cleaned_data["expected_state"] or None,
+                question=form.cleaned_data["question"],
             )
         except Conflict as error:
             # Start again from the state as it is now, with the reason why.
@@ -166,7 +167,9 @@ def queue_bulk_action(request: HttpRequest) -> HttpResponse:
             changed = bulk_assign_reports(reports, assignee, actor=user, strategy=strategy)
             messages.success(request, f"Assigned {changed} report{'s' if changed != 1 else ''}.")
         else:
-            changed = bulk_transition_reports(reports, data["to"], actor=user, reason=data["reason"])
+            changed = bulk_transition_reports(
+                reports, data["to"], actor=user, reason=data["reason"], question=data["question"]
+            )
             label = Report.State(data["to"]).label
             messages.success(request, f"Moved {changed} report{'s' if changed != 1 else ''} to {label}.")
     except RuleViolation as error:

@@ -222,7 +222,7 @@ def test_thread_must_name_one_target() -> None:
 def test_researchers_answer_resumes_triage(researcher: User, analyst: User) -> None:
     report = _new_report(researcher)
     report = transition_report(report, Report.State.TRIAGING, actor=analyst)
-    report = transition_report(report, Report.State.NEEDS_INFO, actor=analyst, reason="Which version?")
+    report = transition_report(report, Report.State.NEEDS_INFO, actor=analyst, question="Which version?")
 
     report_message(report, researcher, "Version 4.2")
 
@@ -234,7 +234,7 @@ def test_researchers_answer_resumes_triage(researcher: User, analyst: User) -> N
 def test_staff_message_on_needs_info_does_not_resume(researcher: User, analyst: User) -> None:
     report = _new_report(researcher)
     report = transition_report(report, Report.State.TRIAGING, actor=analyst)
-    report = transition_report(report, Report.State.NEEDS_INFO, actor=analyst, reason="Which version?")
+    report = transition_report(report, Report.State.NEEDS_INFO, actor=analyst, question="Which version?")
 
     report_message(report, analyst, "Any news?")
 

@@ -103,7 +103,10 @@ def _submit(researcher: User, when: dt.datetime, **fields: object) -> Report:
 
 def _move(report: Report, to: str, actor: User, when: dt.datetime, reason: str = "Because") -> None:
     with time_machine.travel(when, tick=False):
-        transition_report(report, to, actor=actor, reason=reason)
+        if to == Report.State.NEEDS_INFO:
+            transition_report(report, to, actor=actor, question=reason)
+        else:
+            transition_report(report, to, actor=actor, reason=reason)
 
 
 def _clock(report: Report, name: str, now: dt.datetime) -> Clock:

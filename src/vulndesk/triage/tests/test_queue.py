@@ -102,7 +102,7 @@ def test_filters_by_sla_status(analyst: User) -> None:
     stopped = _received(TUESDAY_10 - dt.timedelta(hours=2))
     with time_machine.travel(TUESDAY_10 - dt.timedelta(hours=1), tick=False):
         transition_report(paused, Report.State.TRIAGING, actor=analyst)
-        transition_report(paused, Report.State.NEEDS_INFO, actor=analyst, reason="Which version?")
+        transition_report(paused, Report.State.NEEDS_INFO, actor=analyst, question="Which version?")
         transition_report(stopped, Report.State.SPAM, actor=analyst, reason="Advert")
     refresh_missing_report_slas()
 
@@ -242,7 +242,7 @@ def test_a_move_refreshes_the_reports_sla_snapshot(analyst: User) -> None:
     refresh_missing_report_slas()
 
     transition_report(report, Report.State.TRIAGING, actor=analyst)
-    transition_report(report, Report.State.NEEDS_INFO, actor=analyst, reason="Which build?")
+    transition_report(report, Report.State.NEEDS_INFO, actor=analyst, question="Which build?")
 
     assert _ids(analyst, sla="paused") == {report.pk}
 

@@ -38,8 +38,11 @@ def test_the_table_covers_every_state() -> None:
 def test_legal_move_records_who_when_and_why(analyst: User, current: str, to: str) -> None:
     report = _report_in(current)
     original = ReportFactory.create() if to == S.DUPLICATE else None
+    question = "Which build did you test?" if to == S.NEEDS_INFO else ""
 
-    transition_report(report, to, actor=analyst, reason="Checked the proof of concept", duplicate_of=original)
+    transition_report(
+        report, to, actor=analyst, reason="Checked the proof of concept", duplicate_of=original, question=question
+    )
 
     report.refresh_from_db()
     assert report.state == to
@@ -65,12 +68,13 @@ def test_illegal_move_is_refused_and_changes_nothing(analyst: User, current: str
     assert not AuditEvent.objects.filter(target_id=str(report.pk)).exists()
 
 
-NEEDS_A_REASON = [(current, to) for current, to in LEGAL if to in Report.CLOSED_STATES or to == S.NEEDS_INFO]
+NEEDS_A_REASON = [(current, to) for current, to in LEGAL if to in Report.CLOSED_STATES]
 REOPENS = [(current, to) for current, to in LEGAL if current in Report.CLOSED_STATES]
+ASKS = [(current, to) for current, to in LEGAL if to == S.NEEDS_INFO]
 
 
 @pytest.mark.parametrize(("current", "to"), NEEDS_A_REASON + REOPENS)
-def test_closing_asking_and_reopening_need_a_reason(analyst: User, current: str, to: str) -> None:
+def test_closing_and_reopening_need_a_reason(analyst: User, current: str, to: str) -> None:
     report = _report_in(current)
     original = ReportFactory.create() if to == S.DUPLICATE else None
 
@@ -80,6 +84,29 @@ def test_closing_asking_and_reopening_need_a_reason(analyst: User, current: str,
     assert raised.value.field == "reason"
     report.refresh_from_db()
     assert report.state == current
+
+
+@pytest.mark.parametrize(("current", "to"), ASKS)
+def test_asking_for_info_needs_the_question(analyst: User, current: str, to: str) -> None:
+    report = _report_in(current)
+
+    with pytest.raises(RuleViolation) as raised:
+        transition_report(report, to, actor=analyst, reason="Unclear which build", question="  ")
+
+    assert raised.value.field == "question"
+    report.refresh_from_db()
+    assert report.state == current
+
+
+def test_a_question_goes_only_with_needs_info(analyst: User) -> None:
+    report = _report_in(S.TRIAGING)
+
+    with pytest.raises(RuleViolation) as raised:
+        transition_report(report, S.VALIDATING, actor=analyst, question="Which build?")
+
+    assert raised.value.field == "question"
+    report.refresh_from_db()
+    assert report.state == S.TRIAGING
 
 
 def test_disputed_needs_a_reason_and_the_researcher_sees_the_disagreement(analyst: User) -> None:
@@ -133,7 +160,7 @@ def test_a_stale_expected_state_is_a_conflict_and_changes_nothing(analyst: User,
     transition_report(report, S.VALIDATING, actor=coordinator, expected_state=seen_by_both)
 
     with pytest.raises(Conflict) as raised:
-        transition_report(report, S.NEEDS_INFO, actor=analyst, reason="Which build?", expected_state=seen_by_both)
+        transition_report(report, S.NEEDS_INFO, actor=analyst, question="Which build?", expected_state=seen_by_both)
 
     assert (raised.value.current, raised.value.expected) == (S.VALIDATING, S.TRIAGING)
     report.refresh_from_db()

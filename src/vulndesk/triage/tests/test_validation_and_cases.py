@@ -117,7 +117,7 @@ def _waiting(analyst: User, since: dt.datetime) -> Report:
         enter_initial_state(report, actor=report.researcher)
         transition_report(report, Report.State.TRIAGING, actor=analyst)
     with time_machine.travel(since, tick=False):
-        transition_report(report, Report.State.NEEDS_INFO, actor=analyst, reason="Which build?")
+        transition_report(report, Report.State.NEEDS_INFO, actor=analyst, question="Which build?")
     return report
 
 
