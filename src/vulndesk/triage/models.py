@@ -55,6 +55,11 @@ class Case(StatefulModel):
         null=True, blank=True, help_text="Severe enough for a security update (else fixed in a future version)."
     )
     servicing_rationale = models.TextField(blank=True)
+    disclosure_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The coordinated disclosure date agreed with the researchers; change it with set_disclosure_date.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
