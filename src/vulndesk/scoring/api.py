@@ -1,11 +1,13 @@
 """Vulnerabilities of a case: identified by CVE, scored with CVSS."""
 
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from django.http import HttpRequest
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
+from vulndesk.accounts.models import User
 from vulndesk.catalog.selectors import get_product
 from vulndesk.core.api import PUBLIC, caller, paginate, problem_responses, referenced, require
 from vulndesk.core.errors import RuleViolation
@@ -82,6 +84,28 @@ from vulndesk.triage.selectors import get_case_for_user
 
 router = Router(tags=["vulnerabilities"])
 
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
+
+
+def _reads(path: str, response: Any, summary: str) -> Callable[[_Handler], _Handler]:
+    """Route a GET of one vulnerability or of its scoring: 404 for whoever may not see it."""
+    return router.get(path, response=response, summary=summary, openapi_extra=problem_responses(401, 404))
+
+
+def _changes(method: str, path: str, response: Any, summary: str) -> Callable[[_Handler], _Handler]:
+    """Route a write to one vulnerability: 404 for whoever may not see it, 403 for whoever may not change it."""
+    return router.api_operation(
+        [method], path, response=response, summary=summary, openapi_extra=problem_responses(401, 403, 404, 422)
+    )
+
+
+def _to_change(request: HttpRequest, vulnerability_id: int) -> tuple[User, Vulnerability]:
+    """The caller and the vulnerability, if they may see it (else 404) and change it (else 403)."""
+    user = caller(request)
+    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
+    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    return user, vulnerability
+
 
 @router.post(
     "/scoring/cvss",
@@ -132,40 +156,21 @@ def list_vulnerabilities(request: HttpRequest, query: Query[VulnerabilityQuery])
     return paginate(list_vulnerabilities_for_user(caller(request), case_id=query.case_id), query)
 
 
-@router.get(
-    "/vulnerabilities/{vulnerability_id}",
-    response=VulnerabilityOut,
-    summary="Get a vulnerability",
-    openapi_extra=problem_responses(401, 404),
-)
+@_reads("/vulnerabilities/{vulnerability_id}", VulnerabilityOut, "Get a vulnerability")
 def get_vulnerability(request: HttpRequest, vulnerability_id: int) -> Vulnerability:
     return get_vulnerability_for_user(caller(request), vulnerability_id)
 
 
-@router.put(
-    "/vulnerabilities/{vulnerability_id}",
-    response=VulnerabilityOut,
-    summary="Replace a vulnerability's details",
-    openapi_extra=problem_responses(401, 403, 404, 422),
-)
+@_changes("PUT", "/vulnerabilities/{vulnerability_id}", VulnerabilityOut, "Replace a vulnerability's details")
 def put_vulnerability(request: HttpRequest, vulnerability_id: int, payload: VulnerabilityUpdateIn) -> Vulnerability:
-    user = caller(request)
-    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
-    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    user, vulnerability = _to_change(request, vulnerability_id)
     details = VulnerabilityDetails(**payload.model_dump(exclude={"rationale"}))
     return update_vulnerability(vulnerability, details, actor=user, rationale=payload.rationale)
 
 
-@router.patch(
-    "/vulnerabilities/{vulnerability_id}",
-    response=VulnerabilityOut,
-    summary="Change some of a vulnerability's details",
-    openapi_extra=problem_responses(401, 403, 404, 422),
-)
+@_changes("PATCH", "/vulnerabilities/{vulnerability_id}", VulnerabilityOut, "Change some of a vulnerability's details")
 def patch_vulnerability(request: HttpRequest, vulnerability_id: int, payload: VulnerabilityPatchIn) -> Vulnerability:
-    user = caller(request)
-    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
-    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    user, vulnerability = _to_change(request, vulnerability_id)
     current = {
         "title": vulnerability.title,
         "impact_type": vulnerability.impact_type,
@@ -194,11 +199,10 @@ def _score_change_out(change: ScoreChange) -> dict[str, Any]:
     }
 
 
-@router.get(
+@_reads(
     "/vulnerabilities/{vulnerability_id}/score-history",
-    response=list[ScoreChangeOut],
-    summary="A vulnerability's scoring history: who changed the vector or severity, when, from what, and why",
-    openapi_extra=problem_responses(401, 404),
+    list[ScoreChangeOut],
+    "A vulnerability's scoring history: who changed the vector or severity, when, from what, and why",
 )
 def get_score_history(request: HttpRequest, vulnerability_id: int) -> list[dict[str, Any]]:
     vulnerability = get_vulnerability_for_user(caller(request), vulnerability_id)
@@ -261,27 +265,24 @@ def _product_severity_out(assessment: ProductSeverity) -> dict[str, Any]:
     }
 
 
-@router.get(
+@_reads(
     "/vulnerabilities/{vulnerability_id}/severities",
-    response=list[ProductSeverityOut],
-    summary="Severity per affected product (the vulnerability's severity is the highest)",
-    openapi_extra=problem_responses(401, 404),
+    list[ProductSeverityOut],
+    "Severity per affected product (the vulnerability's severity is the highest)",
 )
 def list_product_severities(request: HttpRequest, vulnerability_id: int) -> list[dict[str, Any]]:
     vulnerability = get_vulnerability_for_user(caller(request), vulnerability_id)
     return [_product_severity_out(item) for item in list_product_severities_of(vulnerability)]
 
 
-@router.post(
+@_changes(
+    "POST",
     "/vulnerabilities/{vulnerability_id}/severities",
-    response=ProductSeverityOut,
-    summary="Rate the vulnerability in one product: accept the bug bar's proposal or override it with a rationale",
-    openapi_extra=problem_responses(401, 403, 404, 422),
+    ProductSeverityOut,
+    "Rate the vulnerability in one product: accept the bug bar's proposal or override it with a rationale",
 )
 def post_product_severity(request: HttpRequest, vulnerability_id: int, payload: ProductSeverityIn) -> dict[str, Any]:
-    user = caller(request)
-    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
-    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    user, vulnerability = _to_change(request, vulnerability_id)
     product = referenced("product", get_product, payload.product)
     assessment = assess_product_severity(
         vulnerability,
@@ -308,27 +309,24 @@ def _exploitability_out(assessment: ExploitabilityAssessment) -> dict[str, Any]:
     }
 
 
-@router.get(
+@_reads(
     "/vulnerabilities/{vulnerability_id}/exploitability",
-    response=list[ExploitabilityOut],
-    summary="Exploitability assessments, newest (current) first",
-    openapi_extra=problem_responses(401, 404),
+    list[ExploitabilityOut],
+    "Exploitability assessments, newest (current) first",
 )
 def list_exploitability(request: HttpRequest, vulnerability_id: int) -> list[dict[str, Any]]:
     vulnerability = get_vulnerability_for_user(caller(request), vulnerability_id)
     return [_exploitability_out(item) for item in list_exploitability_of(vulnerability)]
 
 
-@router.post(
+@_changes(
+    "POST",
     "/vulnerabilities/{vulnerability_id}/exploitability",
-    response=ExploitabilityOut,
-    summary="Assess exploitability (MSRC Exploitability Index); the case's followers are notified of a change",
-    openapi_extra=problem_responses(401, 403, 404, 422),
+    ExploitabilityOut,
+    "Assess exploitability (MSRC Exploitability Index); the vulnerability's followers are notified of a change",
 )
 def post_exploitability(request: HttpRequest, vulnerability_id: int, payload: ExploitabilityIn) -> dict[str, Any]:
-    user = caller(request)
-    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
-    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    user, vulnerability = _to_change(request, vulnerability_id)
     assessment = assess_exploitability(vulnerability, actor=user, **payload.model_dump())
     return _exploitability_out(assessment)
 
@@ -375,27 +373,20 @@ def _ssvc_assessment_out(assessment: SsvcAssessment) -> dict[str, Any]:
     }
 
 
-@router.get(
-    "/vulnerabilities/{vulnerability_id}/ssvc",
-    response=list[SsvcAssessmentOut],
-    summary="SSVC decisions, newest first",
-    openapi_extra=problem_responses(401, 404),
-)
+@_reads("/vulnerabilities/{vulnerability_id}/ssvc", list[SsvcAssessmentOut], "SSVC decisions, newest first")
 def list_ssvc(request: HttpRequest, vulnerability_id: int) -> list[dict[str, Any]]:
     vulnerability = get_vulnerability_for_user(caller(request), vulnerability_id)
     return [_ssvc_assessment_out(item) for item in list_ssvc_assessments_of(vulnerability)]
 
 
-@router.post(
+@_changes(
+    "POST",
     "/vulnerabilities/{vulnerability_id}/ssvc",
-    response={201: SsvcAssessmentOut},
-    summary="Record an SSVC decision for a vulnerability",
-    openapi_extra=problem_responses(401, 403, 404, 422),
+    {201: SsvcAssessmentOut},
+    "Record an SSVC decision for a vulnerability",
 )
 def post_ssvc(request: HttpRequest, vulnerability_id: int, payload: SsvcIn) -> Status[dict[str, Any]]:
-    user = caller(request)
-    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
-    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    user, vulnerability = _to_change(request, vulnerability_id)
     decision = decide_ssvc(payload.tree, _ssvc_values(payload))
     assessment = record_ssvc_decision(vulnerability, decision, actor=user, rationale=payload.rationale)
     return Status(201, _ssvc_assessment_out(assessment))
@@ -420,39 +411,34 @@ def _priority_out(vulnerability: Vulnerability) -> dict[str, Any]:
     }
 
 
-@router.get(
+@_reads(
     "/vulnerabilities/{vulnerability_id}/priority",
-    response=PriorityOut,
-    summary="The vulnerability's priority P0 to P4 with its explanation and fix due date",
-    openapi_extra=problem_responses(401, 404),
+    PriorityOut,
+    "The vulnerability's priority P0 to P4 with its explanation, fix target and the case's fix clock",
 )
 def get_priority(request: HttpRequest, vulnerability_id: int) -> dict[str, Any]:
     return _priority_out(get_vulnerability_for_user(caller(request), vulnerability_id))
 
 
-@router.put(
+@_changes(
+    "PUT",
     "/vulnerabilities/{vulnerability_id}/priority-override",
-    response=PriorityOut,
-    summary="Set the priority by hand with a rationale, or give it back to the computation (priority null)",
-    openapi_extra=problem_responses(401, 403, 404, 422),
+    PriorityOut,
+    "Set the priority by hand with a rationale, or give it back to the computation (priority null)",
 )
 def put_priority_override(request: HttpRequest, vulnerability_id: int, payload: PriorityOverrideIn) -> dict[str, Any]:
-    user = caller(request)
-    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
-    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    user, vulnerability = _to_change(request, vulnerability_id)
     return _priority_out(override_priority(vulnerability, payload.priority, actor=user, rationale=payload.rationale))
 
 
-@router.post(
+@_changes(
+    "POST",
     "/vulnerabilities/{vulnerability_id}/component-cves",
-    response={201: ThreatMatchOut},
-    summary="Add a third-party component CVE the vulnerability inherits (threat data matches on it)",
-    openapi_extra=problem_responses(401, 403, 404, 422),
+    {201: ThreatMatchOut},
+    "Add a third-party component CVE the vulnerability inherits (threat data matches on it)",
 )
 def post_component_cve(request: HttpRequest, vulnerability_id: int, payload: ComponentCveIn) -> Status[dict[str, Any]]:
-    user = caller(request)
-    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
-    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    user, vulnerability = _to_change(request, vulnerability_id)
     link = add_component_cve(vulnerability, payload.cve_id, payload.component, actor=user)
     match = next(item for item in list_threat_matches(vulnerability) if item.cve_id == link.cve_id)
     return Status(201, _threat_match_out(match))
@@ -471,11 +457,10 @@ def _threat_match_out(match: ThreatMatch) -> dict[str, Any]:
     }
 
 
-@router.get(
+@_reads(
     "/vulnerabilities/{vulnerability_id}/threat-data",
-    response=list[ThreatMatchOut],
-    summary="KEV and EPSS data for the vulnerability's CVE id and its components' CVEs",
-    openapi_extra=problem_responses(401, 404),
+    list[ThreatMatchOut],
+    "KEV and EPSS data for the vulnerability's CVE id and its components' CVEs",
 )
 def get_threat_data(request: HttpRequest, vulnerability_id: int) -> list[dict[str, Any]]:
     vulnerability = get_vulnerability_for_user(caller(request), vulnerability_id)
@@ -506,15 +491,13 @@ def post_threat_import(
     return Status(201, record)
 
 
-@router.put(
+@_changes(
+    "PUT",
     "/vulnerabilities/{vulnerability_id}/affected-customers",
-    response=PriorityOut,
-    summary="Record how many customers are affected (null: unknown); 10,000 or more raises the priority",
-    openapi_extra=problem_responses(401, 403, 404, 422),
+    PriorityOut,
+    "Record how many customers are affected (null: unknown); 10,000 or more raises the priority",
 )
 def put_affected_customers(request: HttpRequest, vulnerability_id: int, payload: AffectedCustomersIn) -> dict[str, Any]:
-    user = caller(request)
-    vulnerability = get_vulnerability_for_user(user, vulnerability_id)
-    require(user, Permission.VULNERABILITY_MANAGE, vulnerability)
+    user, vulnerability = _to_change(request, vulnerability_id)
     updated = set_affected_customers(vulnerability, payload.affected_customers, actor=user, rationale=payload.rationale)
     return _priority_out(updated)

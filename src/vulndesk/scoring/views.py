@@ -2,8 +2,10 @@
 CVSS calculator and threat data imports. Each POST fetches with permission, validates one form
 and calls one scoring service; a broken rule re-renders the page with the message at the form."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -103,7 +105,7 @@ def _detail(request: HttpRequest, vulnerability: Vulnerability, *, status: int =
             prefix="deployer",
             initial={"exploitation": _ssvc_suggestion(vulnerability, current_exploitability)["exploitation"]},
         ),
-        "override_form": PriorityOverrideForm(prefix="priority"),
+        "priority_form": PriorityOverrideForm(prefix="priority"),
         "customers_form": AffectedCustomersForm(
             prefix="customers", initial={"affected_customers": vulnerability.affected_customers}
         ),
@@ -182,128 +184,101 @@ def vulnerability_score(request: HttpRequest, vulnerability_id: int) -> HttpResp
     return redirect("vulnerability_detail", vulnerability.pk)
 
 
-@login_required
-@require_POST
-def vulnerability_severity(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
-    user, vulnerability = _for_change(request, vulnerability_id)
-    form = ProductSeverityForm(request.POST, prefix="severity")
-    if not form.is_valid():
-        return _detail(request, vulnerability, severity_form=form, status=400)
+PanelForm = TypeVar("PanelForm", bound=forms.Form)
+PanelAction = Callable[[User, Vulnerability, PanelForm], str]
+
+
+def _panel_view(
+    form_class: type[PanelForm], prefix: str, act: PanelAction[PanelForm]
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """The POST view of one panel of the scoring page (its form has `prefix`, and is `<prefix>_form`
+    in the template): fetch with permission, validate the form, and let `act` call the service and
+    say what was done. Bad input or a broken rule re-renders the page (400) with the message at
+    that panel's form."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
+        user, vulnerability = _for_change(request, vulnerability_id)
+        form = form_class(request.POST, prefix=prefix)
+        if form.is_valid():
+            try:
+                done = act(user, vulnerability, form)
+            except RuleViolation as error:
+                form.add_error(error.field if error.field in form.fields else None, str(error))
+            else:
+                messages.success(request, done)
+                return redirect("vulnerability_detail", vulnerability.pk)
+        return _detail(request, vulnerability, status=400, **{f"{prefix}_form": form})
+
+    view.__name__ = view.__qualname__ = f"vulnerability_{prefix}"  # names it in logs and tracebacks
+    return view
+
+
+def _rate_in_product(user: User, vulnerability: Vulnerability, form: ProductSeverityForm) -> str:
     data = form.cleaned_data
-    try:
-        conditions = severity_conditions(
-            data["impact_type"],
-            cvss_vector=vulnerability.cvss_vector if vulnerability.cvss_version in ("3.0", "3.1", "4.0") else "",
-            attack_vector=data["attack_vector"] or None,
-            requires_authentication=form.as_bool(data["requires_authentication"]),
-            requires_user_interaction=form.as_bool(data["requires_user_interaction"]),
-            is_default_configuration=data["is_default_configuration"],
-            product_kind=data["product_kind"],
-            chained_impact_type=data["chained_impact_type"] or None,
-        )
-        assessment = assess_product_severity(
-            vulnerability, data["product"], conditions, actor=user, severity=data["severity"] or None,
-            rationale=data["rationale"],
-        )  # fmt: skip
-    except RuleViolation as error:
-        form.add_error(error.field if error.field in form.fields else None, str(error))
-        return _detail(request, vulnerability, severity_form=form, status=400)
-    messages.success(
-        request,
-        f"{assessment.product}: {assessment.get_severity_display()} "
-        f"(bug bar: {assessment.get_proposed_severity_display()}, rule {assessment.proposed_by_rule}).",
+    conditions = severity_conditions(
+        data["impact_type"],
+        cvss_vector=vulnerability.cvss_vector if vulnerability.cvss_version in ("3.0", "3.1", "4.0") else "",
+        attack_vector=data["attack_vector"] or None,
+        requires_authentication=form.as_bool(data["requires_authentication"]),
+        requires_user_interaction=form.as_bool(data["requires_user_interaction"]),
+        is_default_configuration=data["is_default_configuration"],
+        product_kind=data["product_kind"],
+        chained_impact_type=data["chained_impact_type"] or None,
     )
-    return redirect("vulnerability_detail", vulnerability.pk)
+    assessment = assess_product_severity(
+        vulnerability, data["product"], conditions, actor=user, severity=data["severity"] or None,
+        rationale=data["rationale"],
+    )  # fmt: skip
+    return (
+        f"{assessment.product}: {assessment.get_severity_display()} "
+        f"(bug bar: {assessment.get_proposed_severity_display()}, rule {assessment.proposed_by_rule})."
+    )
 
 
-@login_required
-@require_POST
-def vulnerability_exploitability(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
-    user, vulnerability = _for_change(request, vulnerability_id)
-    form = ExploitabilityForm(request.POST, prefix="exploitability")
-    if not form.is_valid():
-        return _detail(request, vulnerability, exploitability_form=form, status=400)
-    try:
-        assess_exploitability(vulnerability, actor=user, **form.cleaned_data)
-    except RuleViolation as error:
-        form.add_error(error.field if error.field in form.fields else None, str(error))
-        return _detail(request, vulnerability, exploitability_form=form, status=400)
-    messages.success(request, "Exploitability recorded; the case's followers are told.")
-    return redirect("vulnerability_detail", vulnerability.pk)
+def _assess_exploitability(user: User, vulnerability: Vulnerability, form: ExploitabilityForm) -> str:
+    assess_exploitability(vulnerability, actor=user, **form.cleaned_data)
+    return "Exploitability recorded; the vulnerability's followers are notified."
 
 
-@login_required
-@require_POST
-def vulnerability_ssvc(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
-    user, vulnerability = _for_change(request, vulnerability_id)
-    form = SsvcForm(request.POST, prefix="ssvc")
-    if not form.is_valid():
-        return _detail(request, vulnerability, ssvc_form=form, status=400)
+def _decide_supplier(user: User, vulnerability: Vulnerability, form: SsvcForm) -> str:
     values = {name: value for name, value in form.cleaned_data.items() if name != "rationale"}
-    decision = decide_ssvc("supplier", values)
+    decision = decide_ssvc(SsvcAssessment.Tree.SUPPLIER, values)
     record_ssvc_decision(vulnerability, decision, actor=user, rationale=form.cleaned_data["rationale"])
-    messages.success(request, f"SSVC: {decision.outcome}.")
-    return redirect("vulnerability_detail", vulnerability.pk)
+    return f"SSVC: {decision.outcome}."
 
 
-@login_required
-@require_POST
-def vulnerability_ssvc_deployer(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
-    user, vulnerability = _for_change(request, vulnerability_id)
-    form = DeployerSsvcForm(request.POST, prefix="deployer")
-    if not form.is_valid():
-        return _detail(request, vulnerability, deployer_form=form, status=400)
-    try:
-        decision = decide_ssvc(SsvcAssessment.Tree.DEPLOYER, form.tree_values())
-    except RuleViolation as error:
-        form.add_error(error.field if error.field in form.fields else None, str(error))
-        return _detail(request, vulnerability, deployer_form=form, status=400)
+def _decide_deployer(user: User, vulnerability: Vulnerability, form: DeployerSsvcForm) -> str:
+    decision = decide_ssvc(SsvcAssessment.Tree.DEPLOYER, form.tree_values())
     record_ssvc_decision(vulnerability, decision, actor=user, rationale=form.cleaned_data["rationale"])
-    messages.success(request, f"SSVC (deployer): {decision.outcome}.")
-    return redirect("vulnerability_detail", vulnerability.pk)
+    return f"SSVC (deployer): {decision.outcome}."
 
 
-@login_required
-@require_POST
-def vulnerability_priority(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
-    user, vulnerability = _for_change(request, vulnerability_id)
-    form = PriorityOverrideForm(request.POST, prefix="priority")
-    if not form.is_valid():
-        return _detail(request, vulnerability, override_form=form, status=400)
+def _override_priority(user: User, vulnerability: Vulnerability, form: PriorityOverrideForm) -> str:
     level = int(form.cleaned_data["priority"]) if form.cleaned_data["priority"] else None
     override_priority(vulnerability, level, actor=user, rationale=form.cleaned_data["rationale"])
-    messages.success(request, "Priority set by hand." if level is not None else "Priority computed again.")
-    return redirect("vulnerability_detail", vulnerability.pk)
+    return "Priority set by hand." if level is not None else "Priority computed again."
 
 
-@login_required
-@require_POST
-def vulnerability_customers(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
-    user, vulnerability = _for_change(request, vulnerability_id)
-    form = AffectedCustomersForm(request.POST, prefix="customers")
-    if not form.is_valid():
-        return _detail(request, vulnerability, customers_form=form, status=400)
-    set_affected_customers(
-        vulnerability, form.cleaned_data["affected_customers"], actor=user, rationale=form.cleaned_data["rationale"]
-    )
-    messages.success(request, "Affected customers recorded.")
-    return redirect("vulnerability_detail", vulnerability.pk)
+def _set_customers(user: User, vulnerability: Vulnerability, form: AffectedCustomersForm) -> str:
+    data = form.cleaned_data
+    set_affected_customers(vulnerability, data["affected_customers"], actor=user, rationale=data["rationale"])
+    return "Affected customers recorded."
 
 
-@login_required
-@require_POST
-def vulnerability_component(request: HttpRequest, vulnerability_id: int) -> HttpResponse:
-    user, vulnerability = _for_change(request, vulnerability_id)
-    form = ComponentCveForm(request.POST, prefix="component")
-    if not form.is_valid():
-        return _detail(request, vulnerability, component_form=form, status=400)
-    try:
-        add_component_cve(vulnerability, form.cleaned_data["cve_id"], form.cleaned_data["component"], actor=user)
-    except RuleViolation as error:
-        form.add_error(error.field if error.field in form.fields else None, str(error))
-        return _detail(request, vulnerability, component_form=form, status=400)
-    messages.success(request, "Component CVE added; threat data is matched on it.")
-    return redirect("vulnerability_detail", vulnerability.pk)
+def _add_component(user: User, vulnerability: Vulnerability, form: ComponentCveForm) -> str:
+    add_component_cve(vulnerability, form.cleaned_data["cve_id"], form.cleaned_data["component"], actor=user)
+    return "Component CVE added; threat data is matched on it."
+
+
+vulnerability_severity = _panel_view(ProductSeverityForm, "severity", _rate_in_product)
+vulnerability_exploitability = _panel_view(ExploitabilityForm, "exploitability", _assess_exploitability)
+vulnerability_ssvc = _panel_view(SsvcForm, "ssvc", _decide_supplier)
+vulnerability_ssvc_deployer = _panel_view(DeployerSsvcForm, "deployer", _decide_deployer)
+vulnerability_priority = _panel_view(PriorityOverrideForm, "priority", _override_priority)
+vulnerability_customers = _panel_view(AffectedCustomersForm, "customers", _set_customers)
+vulnerability_component = _panel_view(ComponentCveForm, "component", _add_component)
 
 
 @require_safe
