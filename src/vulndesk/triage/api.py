@@ -34,6 +34,7 @@ from vulndesk.triage.schemas import (
     CaseReportsIn,
     CaseTransitionIn,
     ClockOut,
+    DisclosureDateIn,
     DuplicateCandidateOut,
     DuplicateOfIn,
     DutyPeriodIn,
@@ -82,6 +83,7 @@ from vulndesk.triage.services import (
     mark_duplicate,
     record_validation,
     save_queue_view,
+    set_disclosure_date,
     transition_case,
     transition_report,
 )
@@ -529,6 +531,21 @@ def post_case_servicing(request: HttpRequest, case_id: int, payload: ServicingIn
         rationale=payload.rationale,
         actor=user,
     )
+
+
+@router.post(
+    "/cases/{case_id}/disclosure-date",
+    response=CaseDetailOut,
+    summary="Set, move or clear the case's agreed disclosure date",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_case_disclosure_date(request: HttpRequest, case_id: int, payload: DisclosureDateIn) -> Case:
+    """The date agreed with the researchers (null clears it); not in the past. Each report's researcher
+    is told in their thread and sees it on their report. The same date again changes nothing."""
+    user = caller(request)
+    case = get_case_for_user(user, case_id)
+    require(user, Permission.CASE_MANAGE, case)
+    return set_disclosure_date(case, payload.disclosure_date, actor=user, reason=payload.reason)
 
 
 @router.get(

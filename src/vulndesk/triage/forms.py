@@ -236,3 +236,18 @@ class ServicingForm(forms.Form):
         coerce=lambda v: v == "yes",
     )
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Recorded in the case timeline.")
+
+
+class DisclosureDateForm(forms.Form):
+    disclosure_date = forms.DateField(
+        required=False,
+        label="Agreed disclosure date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Today or later. Leave empty to withdraw the date. Each researcher is told in their report's thread.",
+    )
+    reason = forms.CharField(
+        max_length=2000,
+        label="Why it is set, moved or withdrawn",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Recorded in the case timeline; the researchers are not shown it.",
+    )

@@ -95,6 +95,7 @@ class CaseOut(Schema):
     owner_id: int | None
     crosses_security_boundary: bool | None
     meets_servicing_bar: bool | None
+    disclosure_date: dt.date | None = Field(description="The coordinated disclosure date agreed with the researchers.")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -429,6 +430,13 @@ class ServicingIn(Schema):
     crosses_security_boundary: bool
     meets_servicing_bar: bool = Field(description="Severe enough for a security update (else a future version).")
     rationale: str = Field(description="Recorded; what the researcher is told if it is not serviced.")
+
+
+class DisclosureDateIn(Schema):
+    disclosure_date: dt.date | None = Field(
+        description="The agreed date, today or later; null clears it. Each researcher is told in their thread."
+    )
+    reason: str = Field(min_length=1, max_length=2000, description="Why it is set, moved or cleared; recorded.")
 
 
 class TimelineEntryOut(Schema):

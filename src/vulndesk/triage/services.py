@@ -17,6 +17,8 @@ from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
 from vulndesk.core.permissions import Permission, can
 from vulndesk.core.services import change_state, enter_initial_state, record_event
 from vulndesk.intake.models import Attachment, Report
+from vulndesk.intake.services import update_public_progress
+from vulndesk.messaging.events import announce_disclosure_date_changed
 from vulndesk.messaging.models import Channel
 from vulndesk.messaging.notifications import notify_assignment
 from vulndesk.messaging.permissions import Thread
@@ -196,6 +198,15 @@ def add_report_to_case(case: Case, report: Report, *, actor: User) -> CaseReport
     if report.product_id is not None:
         case.teams.add(report.product.owning_team_id)  # type: ignore[union-attr]
     record_event(case, tag="case:report_added", actor=actor, changes={"reports": (None, report.pk)})
+    # The researcher now sees what the case's other researchers see: its date and whether a fix is
+    # under way. Read under the case's lock, so a date or state changing meanwhile reaches this report too.
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    update_public_progress(
+        [report],
+        actor=actor,
+        is_fix_in_progress=current.state == Case.State.REMEDIATING,
+        agreed_disclosure_on=current.disclosure_date,
+    )
     report_joined_case.send(sender=CaseReport, link=link)
     return link
 
@@ -204,7 +215,50 @@ def add_report_to_case(case: Case, report: Report, *, actor: User) -> CaseReport
 def transition_case(case: Case, to: str, *, actor: User | None, reason: str = "") -> Case:
     if to == Case.State.CLOSED and not reason.strip():
         raise RuleViolation("Say why the case is closed; the reason is recorded.", field="reason")
-    return change_state(case, to, actor=actor, reason=reason.strip())
+    case = change_state(case, to, actor=actor, reason=reason.strip())
+    _show_fix_in_progress(case, actor=actor)
+    return case
+
+
+def _show_fix_in_progress(case: Case, *, actor: User | None) -> None:
+    # Researchers see "fix in progress" exactly while the case is remediating (intake's projection).
+    update_public_progress(case.reports.all(), actor=actor, is_fix_in_progress=case.state == Case.State.REMEDIATING)
+
+
+@transaction.atomic
+def set_disclosure_date(case: Case, disclosure_date: dt.date | None, *, actor: User, reason: str) -> Case:
+    """Set, move or clear (None) the disclosure date agreed with the case's researchers, saying why.
+
+    Needs case:manage. A new date may not lie in the past. Each researcher is told in their
+    report's thread and sees the date on their report; the same date again changes nothing.
+    """
+    if not can(actor, Permission.CASE_MANAGE, case):
+        raise PermissionDenied(f"Your role does not allow this ({Permission.CASE_MANAGE}).")
+    reason = reason.strip()
+    if not reason:
+        raise RuleViolation("Say why the date is set, moved or cleared; it is recorded.", field="reason")
+    today = timezone.localdate()
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    previous = locked.disclosure_date
+    if disclosure_date == previous:
+        return locked
+    if disclosure_date is not None and disclosure_date < today:
+        raise RuleViolation(
+            f"{disclosure_date:%d %B %Y} is in the past; agree a date from today ({today:%d %B %Y}) on.",
+            field="disclosure_date",
+        )
+    locked.disclosure_date = disclosure_date
+    locked.save(update_fields=["disclosure_date", "updated_at"])
+    record_event(
+        locked,
+        tag="case:disclosure_date_changed",
+        actor=actor,
+        changes={"disclosure_date": (previous, disclosure_date)},
+        rationale=reason,
+    )
+    announce_disclosure_date_changed(locked, new_date=disclosure_date, previous_date=previous)
+    update_public_progress(locked.reports.all(), actor=actor, agreed_disclosure_on=disclosure_date)
+    return locked
 
 
 @transaction.atomic
@@ -212,6 +266,7 @@ def mark_case_published(case: Case, *, actor: User | None, reason: str) -> Case:
     """Publication reached the researchers' reports too: they become fixed, and they are told."""
     if case.state != Case.State.PUBLISHED:
         case = change_state(case, Case.State.PUBLISHED, actor=actor, reason=reason)
+        _show_fix_in_progress(case, actor=actor)
     # Publication is not triage: whoever may publish moves the case's reports to fixed.
     for report in case.reports.select_for_update().filter(state=Report.State.CONFIRMED):
         _move_report(report, Report.State.FIXED, actor=actor, reason=reason, duplicate_of=None)

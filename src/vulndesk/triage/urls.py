@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern] = [
         name="report_mark_duplicate",
     ),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/disclosure-date/", views.case_disclosure_date, name="case_disclosure_date"),
 ]

@@ -21,12 +21,13 @@ from vulndesk.triage.duplicates import find_duplicate_candidates
 from vulndesk.triage.forms import (
     BulkActionForm,
     CaseFromReportForm,
+    DisclosureDateForm,
     QueueFilterForm,
     ReportTransitionForm,
     SavedViewForm,
     ServicingForm,
 )
-from vulndesk.triage.models import CaseReport, ReportSla
+from vulndesk.triage.models import Case, CaseReport, ReportSla
 from vulndesk.triage.selectors import (
     can_see_queue,
     case_timeline,
@@ -49,6 +50,7 @@ from vulndesk.triage.services import (
     delete_queue_view,
     mark_duplicate,
     save_queue_view,
+    set_disclosure_date,
     transition_report,
 )
 from vulndesk.triage.sla import refresh_missing_report_slas
@@ -251,7 +253,7 @@ def report_mark_duplicate(request: HttpRequest, report_id: int, original_id: int
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    """A case: its reports, clocks, servicing decision (editable) and timeline."""
+    """A case: its reports, clocks, disclosure date and servicing decision (both editable) and timeline."""
     user = signed_in_user(request)
     case = get_case_for_user(user, case_id)
     form = ServicingForm(request.POST or None)
@@ -266,12 +268,50 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             else:
                 messages.success(request, "The servicing decision is recorded.")
                 return redirect("case_detail", case.pk)
+    return _case_page(request, case, servicing_form=form)
+
+
+@login_required
+@require_POST
+def case_disclosure_date(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Set, move or withdraw the case's agreed disclosure date; errors come back on the case page."""
+    user = signed_in_user(request)
+    case = get_case_for_user(user, case_id)
+    if not can(user, Permission.CASE_MANAGE, case):
+        raise PermissionDenied
+    form = DisclosureDateForm(request.POST)
+    if form.is_valid():
+        date = form.cleaned_data["disclosure_date"]
+        try:
+            set_disclosure_date(case, date, actor=user, reason=form.cleaned_data["reason"])
+        except RuleViolation as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            messages.success(
+                request, f"The disclosure date is {date:%d %B %Y}." if date else "The disclosure date is withdrawn."
+            )
+            return redirect("case_detail", case.pk)
+    return _case_page(request, case, disclosure_form=form)
+
+
+def _case_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    servicing_form: ServicingForm | None = None,
+    disclosure_form: DisclosureDateForm | None = None,
+) -> HttpResponse:
+    user = signed_in_user(request)
+    servicing_form = servicing_form or ServicingForm()
+    disclosure_form = disclosure_form or DisclosureDateForm(initial={"disclosure_date": case.disclosure_date})
     context = {
         "case": case,
         "reports": case.reports.select_related("product").order_by("pk"),
         "clocks": case_clocks([case])[case.pk],
         "timeline": case_timeline(case),
-        "form": form,
+        "form": servicing_form,
+        "disclosure_form": disclosure_form,
         "can_manage": can(user, Permission.CASE_MANAGE, case),
     }
-    return render(request, "triage/case_detail.html", context, status=400 if form.errors else 200)
+    is_invalid = servicing_form.errors or disclosure_form.errors
+    return render(request, "triage/case_detail.html", context, status=400 if is_invalid else 200)
