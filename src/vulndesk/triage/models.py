@@ -372,3 +372,27 @@ class Validation(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.get_result_display()} on {self.version_tried}"
+
+
+class ValidationReply(TimestampedModel):
+    """An engineering team's answer to a validation shared with it: confirmed, not confirmed, or a comment.
+
+    Analysts see every reply; a team's members see their own team's; researchers never see any.
+    """
+
+    class Verdict(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        NOT_CONFIRMED = "not_confirmed", "Could not confirm"
+        COMMENT = "comment", "Comment"
+
+    validation = models.ForeignKey(Validation, on_delete=models.CASCADE, related_name="replies")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", help_text="The team answering.")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    body = models.TextField(blank=True, help_text="What the team found; required unless it simply confirms.")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.team} on validation {self.validation_id}: {self.get_verdict_display()}"
