@@ -68,6 +68,13 @@ def test_preview_reports_rule_violations_on_the_form(client: Client, researcher:
     assert not Report.objects.exists()
 
 
+def test_anonymous_preview_without_a_name_says_not_credited(client: Client, db: None) -> None:
+    response = client.post(reverse("report_submit"), FORM | {"credit_name": "", "action": "preview"})
+
+    assert response.status_code == 200
+    assert "<dt>Credit</dt><dd>Not credited</dd>" in response.content.decode()
+
+
 def test_edit_goes_back_to_the_form_with_the_text(client: Client, researcher: User) -> None:
     client.force_login(researcher)
 
