@@ -72,8 +72,9 @@ def test_anonymous_report_and_its_private_link(
     page.goto(live_server.url)
     page.get_by_role("link", name="Report a vulnerability").first.click()
     fill_the_report(page, title="Anonymous finding in Widget Server")
-    page.locator("#id_suggested_cvss_vector").fill("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
-    expect(page.locator("#cvss-live-score")).to_have_text("Score: 9.8 Critical (CVSS 3.1)")
+    page.get_by_label("Vector string").fill("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+    expect(page.locator("[data-cvss-result]")).to_contain_text("9.8 Critical")
+    expect(page.locator("#suggested_cvss_31_AV")).to_have_value("N")  # the pickers follow the pasted vector
     page.get_by_role("radio", name="Do not credit me").check()
     page.get_by_role("button", name="Preview report").click()
     page.get_by_role("button", name="Send report").click()
@@ -88,3 +89,35 @@ def test_anonymous_report_and_its_private_link(
     expect(visitor.get_by_role("heading", name="Anonymous finding in Widget Server")).to_be_visible()
     expect(visitor.get_by_text("Received").first).to_be_visible()
     other.close()
+
+
+def test_cvss_pickers_on_the_report_form_build_the_vector_and_its_score(
+    page: Page, live_server: LiveServer, product: Product
+) -> None:
+    page.goto(f"{live_server.url}/reports/new/")
+    fill_the_report(page, title="Scored with the pickers")
+    picks = {"AV": "N", "AC": "L", "PR": "L", "UI": "N", "S": "U", "C": "H", "I": "H", "A": "H"}
+    for key, value in picks.items():
+        page.locator(f"#suggested_cvss_31_{key}").select_option(value)
+    result = page.locator("[data-cvss-result]")
+    expect(page.get_by_label("Vector string")).to_have_value("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H")
+    expect(result).to_contain_text("8.8 High")
+
+    # With the keyboard only: Privileges Required Low → High lowers the score at once.
+    page.locator("#suggested_cvss_31_PR").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("Vector string")).to_have_value("CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H")
+    expect(result).to_contain_text("7.2 High")
+
+    # CVSS 4.0 has its own pickers; the vector and score follow the version.
+    page.get_by_label("CVSS version").select_option("4.0")
+    picks40 = {"AV": "N", "AC": "L", "AT": "N", "PR": "N", "UI": "N", "VC": "H", "VI": "H", "VA": "H"}
+    for key, value in (picks40 | {"SC": "N", "SI": "N", "SA": "N"}).items():
+        page.locator(f"#suggested_cvss_40_{key}").select_option(value)
+    vector40 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+    expect(page.get_by_label("Vector string")).to_have_value(vector40)
+    expect(result).to_contain_text("9.3 Critical")
+
+    page.get_by_role("button", name="Preview report").click()
+    expect(page.get_by_role("heading", name="Check your report before sending")).to_be_visible()
+    expect(page.get_by_text(vector40)).to_be_visible()

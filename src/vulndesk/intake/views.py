@@ -30,11 +30,14 @@ from vulndesk.intake.selectors import (
     public_timeline,
 )
 from vulndesk.intake.services import add_attachments, check_submission, publish_policy, submit_report
+from vulndesk.lib.cvss_calculator import calculator_from_form
 from vulndesk.lib.cvss_vectors import CvssScore, InvalidCvssVector, score_cvss_vector
 
 # The anonymous submitter's tracking token, kept in their session so the acknowledgment page
 # can show the link after the redirect (it is never stored anywhere else in clear).
 TRACKING_SESSION_KEY = "intake_tracking_token"
+# The CVSS calculator's inputs are named suggested_cvss_…; its vector input is the form's field.
+CVSS_PREFIX = "suggested_cvss"
 
 
 @login_required
@@ -93,23 +96,41 @@ def _submitter(request: HttpRequest) -> User | None:
 
 @require_http_methods(["GET", "POST"])
 def report_submit(request: HttpRequest) -> HttpResponse:
-    """Write → preview → send. Nothing is stored until the researcher sends from the preview."""
+    """Write → preview → send. Nothing is stored until the researcher sends from the preview.
+
+    The CVSS calculator's pickers build the suggested vector: in the browser with JavaScript, or
+    here (its "Calculate" and "Read vector" buttons re-show the form, computed by the server).
+    """
     user = _submitter(request)
     anonymous = user is None
     action = request.POST.get("action", "preview")
-    form = (
-        ReportSubmissionForm(request.POST, anonymous=anonymous)
-        if request.method == "POST"
-        else ReportSubmissionForm(anonymous=anonymous, initial={"credit_name": user.display_name if user else ""})
-    )
+    data = request.POST.copy()
+    calc = calculator_from_form(data, field_prefix=CVSS_PREFIX)  # empty pickers on GET
+    if calc.is_from_pickers and not calc.error:
+        # The pickers win over the typed vector, as in the browser, where they keep it in step.
+        data[f"{CVSS_PREFIX}_vector"] = calc.vector
+    if request.method == "GET":
+        form = ReportSubmissionForm(anonymous=anonymous, initial={"credit_name": user.display_name if user else ""})
+    elif data.get(f"{CVSS_PREFIX}_action"):
+        # Calculating is not submitting: show the text as typed, without "this field is required" yet.
+        form = ReportSubmissionForm(anonymous=anonymous, initial=data.dict())
+    else:
+        form = ReportSubmissionForm(data, anonymous=anonymous)
+    if calc.error and not calc.vector:
+        calc.vector = data.get(f"{CVSS_PREFIX}_vector", "")  # keep what was typed while the pickers are fixed
     context = {
         "form": form,
+        "calc": calc,
         "anonymous": anonymous,
         "common_cwes": COMMON_CWES,
         "response_target_hours": settings.INTAKE_RESPONSE_TARGET_HOURS,
     }
-    if request.method == "GET" or action == "edit" or not form.is_valid():
+    if not form.is_bound or action == "edit":
         return render(request, "intake/report_submit.html", context, status=400 if form.errors else 200)
+    if calc.is_from_pickers and calc.error:
+        form.add_error("suggested_cvss_vector", calc.error)
+    if not form.is_valid():
+        return render(request, "intake/report_submit.html", context, status=400)
     preview = context | {
         "preview": form.submission(),
         "limits": attachment_limits(),

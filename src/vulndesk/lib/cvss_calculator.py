@@ -74,6 +74,9 @@ class Calculator:
     score: CvssScore | None = None
     error: str = ""
     field_prefix: str = "cvss"
+    # The pickers were read (a base metric was picked), not the typed vector: `vector` is
+    # assembled from them, or empty with `error` when they do not make a vector.
+    is_from_pickers: bool = False
 
     @property
     def versions(self) -> list[dict[str, object]]:
@@ -138,8 +141,24 @@ def calculator_for(vector: str, *, field_prefix: str = "cvss") -> Calculator:
     return _from_vector(vector, field_prefix=field_prefix)
 
 
+def _unknown_value(version: str, selected: Mapping[str, str]) -> str:
+    """The error for the first picked value the metric does not have (a forged or stale form), else ""."""
+    for group in METRICS[version].values():
+        for key, label, options in group:
+            value = selected.get(key)
+            if value is not None and value not in dict(options):
+                choices = ", ".join(f"{option_label} ({option})" for option, option_label in options)
+                return f"{label} ({key}) has no value {value!r}; choose one of: {choices}."
+    return ""
+
+
 def calculator_from_form(data: Mapping[str, str], *, field_prefix: str = "cvss") -> Calculator:
-    """Read a submitted calculator: the typed vector when asked to ('Read vector'), else the pickers."""
+    """Read a submitted calculator: the typed vector when asked to ('Read vector'), else the pickers.
+
+    The pickers count once any base metric is picked: the optional groups always submit their
+    "Not Defined" default, which alone must not override a typed vector. A value a metric does
+    not have, or a missing base metric, sets `error` and leaves `vector` empty.
+    """
     typed = data.get(f"{field_prefix}_vector", "").strip()
     if data.get(f"{field_prefix}_action") == "read":
         return _from_vector(typed, field_prefix=field_prefix)
@@ -152,8 +171,15 @@ def calculator_from_form(data: Mapping[str, str], *, field_prefix: str = "cvss")
         value = data.get(f"{field_prefix}_{version.replace('.', '')}_{key}", "")
         if value:
             calculator.selected[key] = value
-    if not calculator.selected:
-        return _from_vector(typed, field_prefix=field_prefix)
+    if not any(key in calculator.selected for key in base):
+        # Nothing typed either: show the version asked for (switching versions without JavaScript).
+        return (
+            _from_vector(typed, field_prefix=field_prefix) if typed else Calculator(version, field_prefix=field_prefix)
+        )
+    calculator.is_from_pickers = True
+    calculator.error = _unknown_value(version, calculator.selected)
+    if calculator.error:
+        return calculator
     missing = [key for key in base if key not in calculator.selected]
     if missing:
         calculator.error = f"Pick a value for {', '.join(missing)} (every base metric is needed)."

@@ -1,39 +1,3 @@
-// Live score for the suggested CVSS vector on the report form. Without JavaScript the preview
-// page shows the score instead; this only saves a round trip.
-(function () {
-  "use strict";
-  var input = document.getElementById("id_suggested_cvss_vector");
-  var output = document.getElementById("cvss-live-score");
-  if (!input || !output || !window.fetch) { return; }
-  var url = output.getAttribute("data-score-url");
-  var token = document.querySelector("input[name=csrfmiddlewaretoken]");
-  var timer = null;
-  function show(text) { output.textContent = text; }
-  function score() {
-    var vector = input.value.trim();
-    if (!vector) { show(""); return; }
-    fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" },
-      body: JSON.stringify({ vector: vector })
-    }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
-    }).then(function (result) {
-      if (result.ok) {
-        show("Score: " + result.body.score + " " + result.body.rating + " (CVSS " + result.body.version + ")");
-      } else {
-        show(result.body.detail || "This is not a valid CVSS vector.");
-      }
-    }).catch(function () { show(""); });
-  }
-  input.addEventListener("input", function () {
-    window.clearTimeout(timer);
-    timer = window.setTimeout(score, 300);
-  });
-  score();
-})();
-
 // Product search: a filter box above the product list, for catalogs too long to scroll.
 (function () {
   "use strict";
