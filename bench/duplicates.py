@@ -1,9 +1,13 @@
 """Near-duplicates for measuring duplicate detection: generated from existing reports, with known originals.
 
-Each near-duplicate restates one original the way a second researcher would: reworded (synonyms),
-reordered (sentences shuffled), or naming the product in another language instead of picking it
-from the catalog. Most carry a detail of the original (the endpoint, the file), as real second
-reports do. `recall` then asks: is the original among the top candidates?
+Each near-duplicate restates one original: reworded (synonyms), reordered (sentences shuffled), or
+naming the product in another language instead of picking it from the catalog. Half come from the
+original's researcher (a resubmission), half from another researcher (a second finder). Most
+carry a detail of the original (the endpoint), as real second reports do. `recall` then asks: is
+the original among the top candidates? It also splits the answer by what the near-duplicate
+shares with its original besides wording: the endpoint, the researcher, or neither. The generated
+reports come from a few dozen templates, so with neither, the original is one of hundreds of
+reports with the same text at a million reports: no method can tell which.
 
 Import this module only after Django is set up.
 """
@@ -64,6 +68,10 @@ class NearDuplicate:
     report_id: int
     original_id: int
     variant: str
+    shares: str = "neither"  # "endpoint", "researcher" or "neither": what else ties it to its original
+
+
+SHARES = ("endpoint", "researcher", "neither")
 
 
 def _reword(text: str, rng: random.Random) -> str:
@@ -90,6 +98,7 @@ def make_near_duplicates(count: int, *, seed: int) -> list[NearDuplicate]:
     first, last = bounds["first"] or 0, bounds["last"] or 0
     picked = sorted(rng.sample(range(first, last + 1), min(count, last - first + 1))) if last else []
     originals = list(Report.objects.filter(pk__in=picked).exclude(state=Report.State.SPAM).select_related("product"))
+    researchers = sorted({original.researcher_id for original in originals})
     made: list[NearDuplicate] = []
     content_type = ContentType.objects.get_for_model(Report)
     for number, original in enumerate(originals):
@@ -101,7 +110,7 @@ def make_near_duplicates(count: int, *, seed: int) -> list[NearDuplicate]:
             original.description += detail
             original.save(update_fields=["description"])
         else:
-            detail = ""
+            endpoint, detail = "", ""
         title, description = original.title, original.description
         product, product_other = original.product, ""
         if variant == "reworded":
@@ -114,8 +123,11 @@ def make_near_duplicates(count: int, *, seed: int) -> list[NearDuplicate]:
             product, description = None, _reorder(description, rng)
         if detail and rng.random() < 0.2:
             description = description.replace(detail.strip(), "")  # some researchers leave the detail out
+        # Half are resubmissions by the same researcher, half a second finder's report.
+        is_resubmission = rng.random() < 0.5
+        researcher_id = original.researcher_id if is_resubmission else rng.choice(researchers)
         duplicate = Report.objects.create(
-            researcher_id=original.researcher_id,
+            researcher_id=researcher_id,
             title=title[:200],
             description=description,
             product=product,
@@ -126,26 +138,38 @@ def make_near_duplicates(count: int, *, seed: int) -> list[NearDuplicate]:
         StateInterval.objects.create(
             target_type=content_type, target_id=duplicate.pk, state=duplicate.state, entered_at=timezone.now()
         )
-        made.append(NearDuplicate(duplicate.pk, original.pk, variant))
+        shares = (
+            "endpoint"
+            if endpoint and endpoint in description
+            else "researcher"
+            if researcher_id == original.researcher_id
+            else "neither"
+        )
+        made.append(NearDuplicate(duplicate.pk, original.pk, variant, shares))
     return made
 
 
 def recall(near_duplicates: list[NearDuplicate], *, top: int = 10) -> dict[str, Any]:
     """Share of near-duplicates whose original is among the top candidates, and the lookup latency."""
     hits: dict[str, list[bool]] = {variant: [] for variant in VARIANTS}
+    by_shares: dict[str, list[bool]] = {shares: [] for shares in SHARES}
     latencies: list[float] = []
     for near in near_duplicates:
         report = Report.objects.select_related("product").get(pk=near.report_id)
         began = time.perf_counter()
         candidates = find_duplicate_candidates(report, limit=top)
         latencies.append((time.perf_counter() - began) * 1000)
-        hits[near.variant].append(any(candidate.report.pk == near.original_id for candidate in candidates))
+        found = any(candidate.report.pk == near.original_id for candidate in candidates)
+        hits[near.variant].append(found)
+        by_shares[near.shares].append(found)
     every = [hit for variant_hits in hits.values() for hit in variant_hits]
     ordered = sorted(latencies)
     return {
         "near_duplicates": len(near_duplicates),
         "recall": round(sum(every) / max(1, len(every)), 3),
         "recall_by_variant": {variant: round(sum(v) / max(1, len(v)), 3) for variant, v in hits.items()},
+        "recall_by_shares": {shares: round(sum(v) / max(1, len(v)), 3) for shares, v in by_shares.items()},
+        "count_by_shares": {shares: len(v) for shares, v in by_shares.items()},
         "p50_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
         "p95_ms": round(ordered[max(0, int(0.95 * len(ordered) + 0.999) - 1)], 2) if ordered else 0.0,
     }

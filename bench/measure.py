@@ -1,7 +1,11 @@
-"""One benchmark scenario, inside one process on one throwaway database (run.py starts it).
+"""One benchmark scenario, inside one process on one database (run.py starts it).
 
-Migrates, seeds the reports, then times the staff report list API in-process with Django's
-test client, the way an analyst's script would call it. Figures only: nothing here passes or fails.
+`seed` migrates and fills a database (reports, then what triage adds to them); `run` times the
+staff report list API, the queue and duplicate detection on it, in-process with Django's test
+client, the way an analyst's script would call it. Figures only: nothing here passes or fails.
+
+A kept database (run.py --keep-database) carries a stamp: what was seeded, with which data
+version and seed, and how long it took, so a later run can reuse it instead of seeding again.
 
 Import this module only after Django is set up.
 """
@@ -12,7 +16,7 @@ import platform
 import random
 import sqlite3
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +27,8 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.duplicates import make_near_duplicates, recall
 from bench.generate import generate_reports
-from bench.triage import run_queue
+from bench.triage import prepare_queue, run_queue
+from vulndesk.accounts.models import User
 from vulndesk.accounts.services import create_user, issue_token
 from vulndesk.core.permissions import Role
 from vulndesk.intake.models import Report
@@ -42,6 +47,24 @@ SHAPES = (
     ("state only, pages 2-20", 0.05),
 )
 SORTS = ("-age", "updated", "title")
+ANALYST_EMAIL = "bench.analyst@bench.vulndesk.test"
+# Bump when the generator or the preparation changes what a seeded database holds: kept
+# databases with another version are seeded again.
+DATA_VERSION = 3
+STAMP_TABLE = "bench_stamp"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What a seeded database holds; kept databases store it as their stamp."""
+
+    version: int
+    reports: int
+    seed: int
+    seconds: float
+    researchers: int
+    product_slugs: list[str]
+    preparation: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,28 +109,101 @@ def _database_description() -> str:
     return f"SQLite {sqlite3.sqlite_version}"
 
 
-def run(*, label: str, reports: int, requests: int, seed: int, result_path: Path) -> None:
-    print(f"\n=== {label}: {_database_description()}, Python {platform.python_version()} ===")
+def _read_stamp() -> Seeded | None:
+    if STAMP_TABLE not in connection.introspection.table_names():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {STAMP_TABLE}")  # noqa: S608  # a constant
+        row = cursor.fetchone()
+    return Seeded(**json.loads(row[0])) if row else None
+
+
+def _write_stamp(seeded: Seeded) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {STAMP_TABLE} (value text NOT NULL)")
+        cursor.execute(f"INSERT INTO {STAMP_TABLE} (value) VALUES (%s)", [json.dumps(asdict(seeded))])  # noqa: S608
+
+
+def read_seeded() -> Seeded:
+    """The stamp of a database `seed(keep=True)` filled (or a copy of it)."""
+    stamp = _read_stamp()
+    if stamp is None:
+        raise SystemExit("This database has no bench stamp: seed it first.")
+    return stamp
+
+
+def seed(*, reports: int, seed: int, keep: bool = False) -> Seeded:
+    """Migrate and seed the database; with `keep`, reuse it when its stamp matches, else start it afresh.
+
+    Reuse still migrates, so a kept database follows new migrations (index changes included).
+    """
+    print(f"Database: {_database_description()}, Python {platform.python_version()}")
+    if keep:
+        stamp = _read_stamp()
+        if stamp and (stamp.version, stamp.reports, stamp.seed) == (DATA_VERSION, reports, seed):
+            started = time.perf_counter()
+            call_command("migrate", interactive=False, verbosity=1)
+            print(
+                f"Reusing the kept database: {stamp.reports:,} reports (seed {stamp.seed}, data version "
+                f"{stamp.version}), seeded in {stamp.seconds:.0f} s then; migrations checked in "
+                f"{time.perf_counter() - started:.1f} s."
+            )
+            _analyze()
+            return stamp
+        if connection.introspection.table_names():
+            found = f"{stamp.reports:,} reports, seed {stamp.seed}, version {stamp.version}" if stamp else "no stamp"
+            print(f"The kept database does not match ({found}): emptying it and seeding again.")
+            with connection.cursor() as cursor:
+                cursor.execute("DROP SCHEMA public CASCADE")
+                cursor.execute("CREATE SCHEMA public")
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     print(f"Migrated an empty database in {time.perf_counter() - started:.1f} s.")
 
-    print(f"Seeding {reports:,} reports (bulk inserts in batches)…")
+    print(f"Seeding {reports:,} reports ({'COPY' if connection.vendor == 'postgresql' else 'bulk inserts'})…")
     generated = generate_reports(reports, seed=seed, progress=print)
     print(
         f"seconds to seed {generated.reports:,} reports: {generated.seconds:.1f} "
         f"({generated.reports / generated.seconds:,.0f} reports/s, {len(generated.product_slugs)} products, "
         f"{generated.researchers:,} researchers)"
     )
+    analyst = create_user(email=ANALYST_EMAIL, role=Role.ANALYST, password=None, actor=None)
+    preparation = prepare_queue(analyst)
+    seeded = Seeded(
+        version=DATA_VERSION,
+        reports=generated.reports,
+        seed=seed,
+        seconds=round(generated.seconds, 1),
+        researchers=generated.researchers,
+        product_slugs=generated.product_slugs,
+        preparation=preparation,
+    )
     if connection.vendor == "postgresql":
-        # A live database has planner statistics from autovacuum; a freshly loaded one not yet.
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            # A live database has planner statistics and a visibility map from autovacuum; a freshly
+            # loaded one not yet (index-only scans need the map).
+            cursor.execute("VACUUM ANALYZE")
+        print(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s.")
+    if keep:
+        _write_stamp(seeded)
+    return seeded
+
+
+def _analyze() -> None:
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
 
-    analyst = create_user(email="bench.analyst@bench.vulndesk.test", role=Role.ANALYST, password=None, actor=None)
+
+def run(*, label: str, seeded: Seeded, requests: int, result_path: Path) -> None:
+    """Time the report list, the queue and duplicate detection on a seeded database; write the figures."""
+    print(f"\n=== {label}: {_database_description()}, Python {platform.python_version()} ===")
+    seed = seeded.seed
+    analyst = User.objects.get(email=ANALYST_EMAIL)
     token = issue_token(analyst, name="bench", actor=None).secret
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    plan = request_plan(random.Random(seed), generated.product_slugs, requests)
+    plan = request_plan(random.Random(seed), seeded.product_slugs, requests)
     for _shape, params in plan[:WARM_UP]:  # imports, URL resolver, connection: not what we measure
         client.get(ENDPOINT, params)
 
@@ -127,13 +223,18 @@ def run(*, label: str, reports: int, requests: int, seed: int, result_path: Path
     rows = _table(samples)
     overall = rows[-1]
     summary = (
-        f"{label}: {generated.reports:,} reports seeded in {generated.seconds:.1f} s; "
+        f"{label}: {seeded.reports:,} reports seeded in {seeded.seconds:.1f} s; "
         f"GET {ENDPOINT} p50 {overall['p50_ms']:.1f} ms, p95 {overall['p95_ms']:.1f} ms, "
         f"{overall['queries_median']} queries/request over {len(samples)} requests"
     )
     print(summary)
     queue = run_queue(
-        analyst=analyst, token=token, products=generated.product_slugs, requests=max(50, requests // 2), seed=seed
+        analyst=analyst,
+        token=token,
+        products=seeded.product_slugs,
+        requests=max(50, requests // 2),
+        seed=seed,
+        preparation=seeded.preparation,
     )
     overall_queue = queue["shapes"][-1]
     summary += (
@@ -141,7 +242,7 @@ def run(*, label: str, reports: int, requests: int, seed: int, result_path: Path
         f"{overall_queue['ratio_p95']:.1f}x the raw SQL p95 ({overall_queue['raw_sql_p95_ms']:.1f} ms), "
         f"at most {overall_queue['queries_max']} queries/request"
     )
-    duplicates = _duplicates(reports=generated.reports, seed=seed)
+    duplicates = _duplicates(reports=seeded.reports, seed=seed)
     summary += (
         f"; duplicate candidates p95 {duplicates['p95_ms']:.1f} ms, "
         f"recall@10 {duplicates['recall']:.0%} on {duplicates['near_duplicates']} near-duplicates"
@@ -149,8 +250,8 @@ def run(*, label: str, reports: int, requests: int, seed: int, result_path: Path
     result = {
         "label": label,
         "database": _database_description(),
-        "reports": generated.reports,
-        "seed_seconds": round(generated.seconds, 2),
+        "reports": seeded.reports,
+        "seed_seconds": round(seeded.seconds, 2),
         "requests": len(samples),
         "failed_requests": len(failures),
         "shapes": rows,
@@ -168,9 +269,13 @@ def _duplicates(*, reports: int, seed: int) -> dict[str, Any]:
     print(f"\nFiling {count} near-duplicates of random reports (reworded, reordered, product name translated)…")
     figures = recall(make_near_duplicates(count, seed=seed))
     by_variant = ", ".join(f"{variant} {share:.0%}" for variant, share in figures["recall_by_variant"].items())
+    by_shares = ", ".join(
+        f"{shares} {share:.0%} of {figures['count_by_shares'][shares]}"
+        for shares, share in figures["recall_by_shares"].items()
+    )
     print(
         f"duplicate candidates (top 10): p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms; "
-        f"recall {figures['recall']:.0%} ({by_variant})"
+        f"recall@10 {figures['recall']:.0%} ({by_variant}); by what else they share with the original: {by_shares}"
     )
     return figures
 

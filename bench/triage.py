@@ -1,8 +1,8 @@
 """Queue figures for `make bench`: GET /api/v1/queue against the same page as raw SQL.
 
 Runs in the bench's child process after the report list figures (Django set up, database
-migrated and seeded). It first gives reports what triage adds to them in real life: a priority
-for most (as scoring would), an assignee for some, and the SLA snapshot of every open report
+migrated and seeded). It first gives reports what triage adds to them in real life (the generator
+already gave most a priority, as scoring would): an assignee for some and the SLA snapshot of every open report
 (through `refresh_open_report_slas`, as `vulndesk triage warn-breaches` keeps them). Then it times
 the queue endpoint per filter shape and, for the same requests, the raw SQL a hand-written page
 would need (the count and one page of rows), and prints the ratio of the two p95s.
@@ -49,27 +49,26 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, min(len(ordered), math.ceil(share * len(ordered))) - 1)]
 
 
-def _prepare(analyst: User) -> dict[str, float]:
-    """Priorities, assignees and SLA snapshots, as a live queue has them; returns the seconds each took."""
+def prepare_queue(analyst: User) -> dict[str, float]:
+    """Assignees and SLA snapshots, as a live queue has them; returns the seconds each took."""
+    print("\nPreparing the queue: assignees, SLA snapshots of open reports…")
     timings = {}
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        # Two in three reports scored (P0 rare, P3 common); the rest wait for scoring (null).
-        cursor.execute(
-            "UPDATE intake_report SET priority = CASE WHEN id %% 3 = 0 THEN NULL "
-            "ELSE (CASE WHEN id %% 50 = 1 THEN 0 WHEN id %% 10 = 2 THEN 1 WHEN id %% 4 = 1 THEN 2 ELSE 3 END) END",
-            [],
-        )
-        # One open report in four is the bench analyst's.
+        # One open report in four is the bench analyst's. (Priorities come with the generated reports.)
         cursor.execute(
             "UPDATE intake_report SET assignee_id = %s WHERE state IN ('new','triaging','needs_info','validating') "
             "AND id %% 4 = 0",
             [analyst.pk],
         )
-    timings["priorities_and_assignees_s"] = time.perf_counter() - started
+    timings["assignees_s"] = time.perf_counter() - started
     started = time.perf_counter()
     refresh_open_report_slas()
     timings["sla_snapshots_s"] = time.perf_counter() - started
+    print(
+        f"seconds to prepare: {timings['assignees_s']:.1f} (assignees), "
+        f"{timings['sla_snapshots_s']:.1f} (SLA snapshots)"
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -119,14 +118,19 @@ def _raw_sql_ms(queryset: QuerySet[Report]) -> float:
     return (time.perf_counter() - began) * 1000
 
 
-def run_queue(*, analyst: User, token: str, products: list[str], requests: int, seed: int) -> dict[str, Any]:
+def run_queue(
+    *,
+    analyst: User,
+    token: str,
+    products: list[str],
+    requests: int,
+    seed: int,
+    preparation: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Time the queue; `preparation` is what `prepare_queue` returned when seeding, else it runs here."""
     rng = random.Random(seed)  # repeatable, not secret
-    print("\nPreparing the queue: priorities, assignees, SLA snapshots of open reports…")
-    preparation = _prepare(analyst)
-    print(
-        f"seconds to prepare: {preparation['priorities_and_assignees_s']:.1f} (priorities, assignees), "
-        f"{preparation['sla_snapshots_s']:.1f} (SLA snapshots)"
-    )
+    if not preparation:
+        preparation = prepare_queue(analyst)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     plan = request_plan(rng, products, requests)
     for _shape, params in plan[:WARM_UP]:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core import mail
-from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
+from pytest_django.fixtures import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
@@ -69,6 +69,47 @@ def test_an_identical_attachment_is_a_strong_reason(db: None) -> None:
 
     assert candidate.score >= 0.5
     assert any("identical attachment" in reason for reason in candidate.reasons)
+
+
+def test_the_same_researchers_earlier_report_is_a_candidate_with_that_reason(db: None) -> None:
+    original = ReportFactory.create(title="Open redirect after sign-in", description="The next parameter is trusted.")
+    report = ReportFactory.create(
+        researcher=original.researcher, product=ProductFactory.create(), title="Redirect", description="Again."
+    )
+
+    (candidate,) = [c for c in find_duplicate_candidates(report) if c.report == original]
+
+    assert "same researcher (a resubmission?)" in candidate.reasons
+
+
+def test_a_product_typed_in_counts_as_the_catalog_product_its_text_names(db: None) -> None:
+    product = ProductFactory.create(name="Larkmoor Mail Server")
+    original = ReportFactory.create(product=product, title="Header injection in the relay", description="CRLF.")
+    report = ReportFactory.create(
+        product=None,
+        product_other="Larkmoor servidor de correo",
+        title="Inyección de cabeceras",
+        description="Probado en Larkmoor Mail Server 2.1.",
+    )
+
+    (candidate,) = [c for c in find_duplicate_candidates(report) if c.report == original]
+
+    assert "product named in the text (Larkmoor Mail Server)" in candidate.reasons
+
+
+def test_candidates_load_in_a_bounded_number_of_queries(
+    db: None, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    product = ProductFactory.create()
+    for _ in range(30):
+        ReportFactory.create(product=product, description="See /api/export and upload.php for the payload.")
+    report = ReportFactory.create(product=product, description="Same: /api/export and upload.php.")
+
+    with django_assert_max_num_queries(12):
+        candidates = find_duplicate_candidates(report)
+        assert all(candidate.report.product for candidate in candidates)
+
+    assert len(candidates) == 10
 
 
 def test_spam_and_the_report_itself_are_never_candidates(db: None) -> None:
