@@ -190,6 +190,17 @@ def test_api_timeline_for_the_researcher(api: Api, researcher: User, analyst: Us
     ]
 
 
+def test_api_timeline_for_staff_is_the_same_public_one(api: Api, researcher: User, analyst: User) -> None:
+    report = ReportFactory.create(researcher=researcher)
+    enter_initial_state(report, actor=researcher)
+    change_state(report, S.TRIAGING, actor=analyst, reason="internal: looks like VD-R9")
+
+    body = api(analyst).get(f"/reports/{report.pk}/timeline").json()
+
+    assert [item["text"] for item in body] == ["Received", "In review"]
+    assert "internal" not in str(body)
+
+
 def test_api_timeline_outsider_gets_404(api: Api, researcher: User, outsider: User) -> None:
     report = ReportFactory.create(researcher=researcher)
 
