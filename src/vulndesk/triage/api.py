@@ -21,7 +21,7 @@ from vulndesk.intake.schemas import ReportOut, ResearcherReportOut
 from vulndesk.intake.selectors import ReportFilters, get_report_for_user, list_reports_for_user
 from vulndesk.triage.clocks import Clock, report_clocks
 from vulndesk.triage.duplicates import KnownVulnerability, find_duplicate_candidates, known_vulnerabilities
-from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView, Validation
+from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView, Validation, ValidationReply
 from vulndesk.triage.schemas import (
     AssignmentIn,
     BulkAssignmentIn,
@@ -53,12 +53,15 @@ from vulndesk.triage.schemas import (
     TimelineEntryOut,
     ValidationIn,
     ValidationOut,
+    ValidationReplyIn,
+    ValidationReplyOut,
 )
 from vulndesk.triage.selectors import (
     can_see_queue,
     case_timeline,
     get_case_for_user,
     get_saved_view_for_user,
+    get_shared_validation_for_user,
     list_cases_for_user,
     list_duty_periods_for_user,
     list_queue_for_user,
@@ -82,6 +85,7 @@ from vulndesk.triage.services import (
     delete_queue_view,
     mark_duplicate,
     record_validation,
+    reply_to_validation,
     save_queue_view,
     set_disclosure_date,
     transition_case,
@@ -508,6 +512,32 @@ def post_validation(request: HttpRequest, report_id: int, payload: ValidationIn)
 def list_shared_validations(request: HttpRequest) -> QuerySet[Validation]:
     """Only what was shared with a team you belong to; never the researcher or the report's text."""
     return list_validations_shared_with_user(caller(request))
+
+
+@router.get(
+    "/shared-validations/{validation_id}",
+    response=SharedValidationOut,
+    summary="A validation shared with my teams, with my teams' replies",
+    openapi_extra=problem_responses(401, 404),
+)
+def get_shared_validation(request: HttpRequest, validation_id: int) -> Validation:
+    """404 unless it was shared with a team you belong to."""
+    return get_shared_validation_for_user(caller(request), validation_id)
+
+
+@router.post(
+    "/shared-validations/{validation_id}/replies",
+    response={201: ValidationReplyOut},
+    summary="Answer a validation my team was asked to confirm",
+    openapi_extra=problem_responses(401, 404, 422),
+)
+def post_validation_reply(request: HttpRequest, validation_id: int, payload: ValidationReplyIn) -> ValidationReply:
+    """Confirm it, say you could not, or comment; the analysts see it on the report (the researcher never does)."""
+    user = caller(request)
+    validation = get_shared_validation_for_user(user, validation_id)
+    return reply_to_validation(
+        validation, actor=user, verdict=payload.verdict, body=payload.body, team_id=payload.team_id
+    )
 
 
 # --- Cases: servicing decision and timeline ------------------------------------------------------

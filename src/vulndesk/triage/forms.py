@@ -11,7 +11,7 @@ from vulndesk.catalog.models import Product, Team
 from vulndesk.core.taxonomy import ImpactType, Severity
 from vulndesk.intake.models import Report
 from vulndesk.intake.selectors import get_report_for_user
-from vulndesk.triage.models import Case
+from vulndesk.triage.models import Case, Validation, ValidationReply
 from vulndesk.triage.selectors import DEFAULT_QUEUE_SORT, QueueFilters, triagers
 
 _REPORT_REFERENCE = re.compile(r"^(?:VD-R)?(\d{1,18})$", re.IGNORECASE)
@@ -251,3 +251,27 @@ class DisclosureDateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Recorded in the case timeline; the researchers are not shown it.",
     )
+
+
+class ValidationReplyForm(forms.Form):
+    """An engineering team's answer to a validation shared with it; the team is asked only of people in several."""
+
+    verdict = forms.ChoiceField(choices=ValidationReply.Verdict.choices, widget=forms.RadioSelect, label="Your answer")
+    body = forms.CharField(
+        required=False,
+        max_length=10_000,
+        label="What you found",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required unless you simply confirm it. The analysts read it; the researcher never does.",
+    )
+    team_id = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Answering for")
+
+    def __init__(self, *args: Any, validation: Validation, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"v{validation.pk}")  # one form per validation on the page; ids stay unique
+        super().__init__(*args, **kwargs)
+        teams = validation.my_teams  # type: ignore[attr-defined]  # prefetched by list_validations_shared_with_user
+        if len(teams) > 1:
+            cast(forms.ChoiceField, self.fields["team_id"]).choices = [(team.pk, team.name) for team in teams]
+            self.fields["team_id"].required = True
+        else:
+            del self.fields["team_id"]

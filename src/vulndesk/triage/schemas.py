@@ -12,7 +12,7 @@ from vulndesk.intake.models import Report
 from vulndesk.intake.schemas import ReportOut, ReportState, ResearcherReportOut
 from vulndesk.triage.clocks import Clock, case_clocks
 from vulndesk.triage.duplicates import Candidate
-from vulndesk.triage.models import Case, ReportSla, SlaStatusValue, Validation
+from vulndesk.triage.models import Case, ReportSla, SlaStatusValue, Validation, ValidationReply
 from vulndesk.triage.selectors import QueueFilters
 
 # Inline, like ReportState: every model calls its enum `State`, and OpenAPI components are keyed by name.
@@ -379,6 +379,28 @@ class ValidationIn(Schema):
     team_ids: list[int] = Field(default_factory=list, description="Engineering teams asked to confirm.")
 
 
+ReplyVerdict = Literal["confirmed", "not_confirmed", "comment"]
+
+
+class ValidationReplyOut(Schema):
+    id: int
+    team: str = Field(description="Slug of the team answering.")
+    author_id: int
+    verdict: ReplyVerdict
+    body: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_team(reply: ValidationReply) -> str:
+        return reply.team.slug
+
+
+class ValidationReplyIn(Schema):
+    verdict: ReplyVerdict = Field(description="confirmed, not_confirmed (could not confirm) or comment.")
+    body: str = Field("", max_length=10_000, description="What the team found; required unless confirmed.")
+    team_id: int | None = Field(None, description="Which of your teams answers; needed only if you are in several.")
+
+
 class ValidationOut(Schema):
     id: int
     analyst_id: int
@@ -389,6 +411,7 @@ class ValidationOut(Schema):
     minutes_spent: int
     evidence_ids: list[int]
     shared_with: list[str] = Field(description="Slugs of the teams asked to confirm.")
+    replies: list[ValidationReplyOut] = Field(description="The teams' answers, oldest first.")
     created_at: dt.datetime
 
     @staticmethod
@@ -411,7 +434,17 @@ class SharedValidationOut(Schema):
     version_tried: str
     result: ValidationResult
     steps: str
+    teams: list[str] = Field(description="Slugs of your teams it was shared with.")
+    replies: list[ValidationReplyOut] = Field(description="Your teams' answers, oldest first (not other teams').")
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_teams(validation: Validation) -> list[str]:
+        return [team.slug for team in validation.my_teams]  # type: ignore[attr-defined]  # prefetched by the selector
+
+    @staticmethod
+    def resolve_replies(validation: Validation) -> list[ValidationReply]:
+        return validation.team_replies  # type: ignore[attr-defined, no-any-return]  # prefetched by the selector
 
     @staticmethod
     def resolve_report_reference(validation: Validation) -> str:

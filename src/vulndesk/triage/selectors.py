@@ -9,16 +9,17 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy
 from django.http import Http404
 from django.utils import timezone
 
 from vulndesk.accounts.models import User
+from vulndesk.catalog.models import Team
 from vulndesk.core.models import AuditEvent, StateInterval
 from vulndesk.core.permissions import ROLE_PERMISSIONS, Permission, can, is_staff_role
 from vulndesk.intake.models import Attachment, Report
-from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView, Validation
+from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView, Validation, ValidationReply
 
 
 def list_cases_for_user(user: User, *, state: str | None = None) -> QuerySet[Case]:
@@ -206,20 +207,44 @@ def list_duty_periods_for_user(user: User, *, on: dt.date | None = None) -> Quer
 
 
 def list_validations_for_report(report: Report) -> QuerySet[Validation]:
-    """A report's reproduction attempts; fetch the report with report:triage first."""
+    """A report's reproduction attempts with every team's replies; fetch the report with report:triage first."""
+    replies = ValidationReply.objects.select_related("team", "author")
     return (
-        Validation.objects.filter(report=report).select_related("analyst").prefetch_related("evidence", "shared_with")
+        Validation.objects.filter(report=report)
+        .select_related("analyst")
+        .prefetch_related("evidence", "shared_with", Prefetch("replies", queryset=replies))
     )
 
 
 def list_validations_shared_with_user(user: User) -> QuerySet[Validation]:
-    """Validations shared with a team `user` belongs to: what an engineering team was asked to confirm."""
+    """Validations shared with a team `user` belongs to: what an engineering team was asked to confirm.
+
+    Each carries `team_replies` and `my_teams`: only the replies and teams of `user`'s own teams,
+    since a team sees only what was shared with it, not what other teams answered.
+    """
+    own_teams = Team.objects.filter(members=user).order_by("name")
     return (
         Validation.objects.filter(shared_with__members=user)
         .distinct()
         .select_related("report", "report__product")
+        .prefetch_related(
+            Prefetch(
+                "replies",
+                queryset=ValidationReply.objects.filter(team__in=own_teams).select_related("team", "author"),
+                to_attr="team_replies",
+            ),
+            Prefetch("shared_with", queryset=own_teams, to_attr="my_teams"),
+        )
         .order_by("-created_at", "-id")
     )
+
+
+def get_shared_validation_for_user(user: User, validation_id: int) -> Validation:
+    """A validation shared with one of `user`'s teams, else Http404 (whether it exists is not theirs to know)."""
+    validation = list_validations_shared_with_user(user).filter(pk=validation_id).first()
+    if validation is None:
+        raise Http404("No such validation shared with your teams.")
+    return validation
 
 
 def close_proposals(now: dt.datetime | None = None) -> QuerySet[Report]:

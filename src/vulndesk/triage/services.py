@@ -31,6 +31,7 @@ from vulndesk.triage.models import (
     RoundRobinCursor,
     SavedQueueView,
     Validation,
+    ValidationReply,
 )
 from vulndesk.triage.selectors import on_duty_triagers
 from vulndesk.triage.signals import report_joined_case
@@ -528,6 +529,42 @@ def record_validation(report: Report, data: ValidationInput, *, actor: User) -> 
     record_event(report, tag="report:validated", actor=actor, changes={"validation": (None, validation.pk)},
                  rationale=f"{validation.get_result_display()} on {validation.version_tried}")  # fmt: skip
     return validation
+
+
+@transaction.atomic
+def reply_to_validation(
+    validation: Validation, *, actor: User, verdict: str, body: str = "", team_id: int | None = None
+) -> ValidationReply:
+    """An engineering team answers a validation it was asked to confirm; analysts see the answer.
+
+    `actor` must belong to a team the validation is shared with; `team_id` says which when they
+    are in several. Anything but a plain confirmation needs `body` (what the team found).
+    """
+    teams = list(validation.shared_with.filter(members=actor).order_by("name"))
+    if not teams:
+        raise PermissionDenied("Only members of a team asked to confirm this validation can answer it.")
+    if team_id is None and len(teams) > 1:
+        names = ", ".join(f"{candidate.name} (id {candidate.pk})" for candidate in teams)
+        raise RuleViolation(f"Say which of your teams answers: {names}.", field="team_id")
+    team = teams[0] if team_id is None else next((t for t in teams if t.pk == team_id), None)
+    if team is None:
+        raise RuleViolation(
+            f"Team {team_id} was not asked to confirm this validation, or you are not in it.", field="team_id"
+        )
+    if verdict not in ValidationReply.Verdict.values:
+        raise RuleViolation(f"Verdict is one of: {', '.join(ValidationReply.Verdict.values)}.", field="verdict")
+    body = body.strip()
+    if verdict != ValidationReply.Verdict.CONFIRMED and not body:
+        raise RuleViolation("Say what the team found; the analyst reads it.", field="body")
+    reply = ValidationReply.objects.create(validation=validation, team=team, author=actor, verdict=verdict, body=body)
+    record_event(
+        validation.report,
+        tag="report:validation_replied",
+        actor=actor,
+        changes={"validation": (None, validation.pk), "verdict": (None, verdict)},
+        rationale=f"{team}: {reply.get_verdict_display()}",
+    )
+    return reply
 
 
 # --- Cases: the servicing decision ----------------------------------------------------------------

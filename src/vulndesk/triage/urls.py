@@ -15,5 +15,9 @@ urlpatterns: list[URLPattern] = [
         name="report_mark_duplicate",
     ),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
+    path("validations/shared/", views.shared_validations, name="shared_validations"),
+    path(
+        "validations/shared/<int:validation_id>/reply/", views.shared_validation_reply, name="shared_validation_reply"
+    ),
     path("cases/<int:case_id>/disclosure-date/", views.case_disclosure_date, name="case_disclosure_date"),
 ]

@@ -26,6 +26,7 @@ from vulndesk.triage.forms import (
     ReportTransitionForm,
     SavedViewForm,
     ServicingForm,
+    ValidationReplyForm,
 )
 from vulndesk.triage.models import Case, CaseReport, ReportSla
 from vulndesk.triage.selectors import (
@@ -33,10 +34,12 @@ from vulndesk.triage.selectors import (
     case_timeline,
     get_case_for_user,
     get_saved_view_for_user,
+    get_shared_validation_for_user,
     list_duty_periods_for_user,
     list_queue_for_user,
     list_saved_views_for_user,
     list_validations_for_report,
+    list_validations_shared_with_user,
     queue_state_counts,
     triagers,
 )
@@ -49,6 +52,7 @@ from vulndesk.triage.services import (
     decide_servicing,
     delete_queue_view,
     mark_duplicate,
+    reply_to_validation,
     save_queue_view,
     set_disclosure_date,
     transition_report,
@@ -315,3 +319,44 @@ def _case_page(
     }
     is_invalid = servicing_form.errors or disclosure_form.errors
     return render(request, "triage/case_detail.html", context, status=400 if is_invalid else 200)
+
+
+@login_required
+@require_safe
+def shared_validations(request: HttpRequest) -> HttpResponse:
+    """Validations an engineering team of the user's was asked to confirm, each with a form to answer."""
+    return _shared_validations_page(request)
+
+
+@login_required
+@require_POST
+def shared_validation_reply(request: HttpRequest, validation_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    validation = get_shared_validation_for_user(user, validation_id)
+    form = ValidationReplyForm(request.POST, validation=validation)
+    if form.is_valid():
+        try:
+            reply_to_validation(
+                validation,
+                actor=user,
+                verdict=form.cleaned_data["verdict"],
+                body=form.cleaned_data["body"],
+                team_id=form.cleaned_data.get("team_id"),
+            )
+        except RuleViolation as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            messages.success(request, f"Your answer on {validation.report.reference} is recorded; the analysts see it.")
+            return redirect("shared_validations")
+    return _shared_validations_page(request, bound=form, bound_id=validation.pk)
+
+
+def _shared_validations_page(
+    request: HttpRequest, *, bound: ValidationReplyForm | None = None, bound_id: int | None = None
+) -> HttpResponse:
+    validations = list(list_validations_shared_with_user(signed_in_user(request))[:100])
+    items = [
+        (validation, bound if validation.pk == bound_id and bound else ValidationReplyForm(validation=validation))
+        for validation in validations
+    ]
+    return render(request, "triage/shared_validations.html", {"items": items}, status=400 if bound is not None else 200)
