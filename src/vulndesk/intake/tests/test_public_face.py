@@ -22,7 +22,7 @@ NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
 def test_the_default_policy_covers_scope_safe_harbor_targets_and_credit(client: Client) -> None:
     html = client.get(reverse("policy")).content.decode()
 
-    for heading in ("Scope", "Safe harbor", "What to include", "Response targets", "Credit"):
+    for heading in ("Scope", "Safe harbor", "What to include", "Response targets", "Following your report", "Credit"):
         assert f"<h2>{heading}</h2>" in html
     assert "within 72 hours" in html
 
