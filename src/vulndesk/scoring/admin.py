@@ -1,6 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from vulndesk.accounts.models import User
 from vulndesk.scoring.models import (
     BugBarRule,
     ExploitabilityAssessment,
@@ -9,6 +13,7 @@ from vulndesk.scoring.models import (
     SsvcAssessment,
     Vulnerability,
 )
+from vulndesk.scoring.services import recompute_priorities, sync_case_report_priorities
 
 
 class ScoreChangeInline(admin.TabularInline[ScoreChange, Vulnerability]):
@@ -30,8 +35,36 @@ class VulnerabilityAdmin(admin.ModelAdmin[Vulnerability]):
     list_filter = ["severity", "impact_type", "cvss_version"]
     search_fields = ["cve_id", "title"]
     raw_id_fields = ["case"]
-    # Scores are computed from the vector by the scoring service, never typed in.
-    readonly_fields = ["cvss_version", "cvss_score"]
+    # Scores and priorities are computed by the scoring services, never typed in: a vector is
+    # changed, and a priority set by hand (with a rationale), on the vulnerability page or the API,
+    # which keep the scoring history.
+    readonly_fields = [
+        "cvss_vector",
+        "cvss_version",
+        "cvss_score",
+        "priority",
+        "priority_computed",
+        "priority_explanation",
+        "priority_override",
+        "priority_override_rationale",
+        "priority_updated_at",
+    ]
+
+    def save_model(self, request: HttpRequest, obj: Vulnerability, form: Any, change: bool) -> None:
+        # A severity, impact type, customer count or case edited here moves the priority at once,
+        # and the reports of the cases concerned follow.
+        super().save_model(request, obj, form, change)
+        actor = request.user if isinstance(request.user, User) else None
+        recompute_priorities([obj.pk], actor=actor, reason="Edited in the admin")
+        sync_case_report_priorities()
+
+    def delete_model(self, request: HttpRequest, obj: Vulnerability) -> None:
+        super().delete_model(request, obj)
+        sync_case_report_priorities()  # the case's reports take its next most urgent vulnerability's
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Vulnerability]) -> None:
+        super().delete_queryset(request, queryset)
+        sync_case_report_priorities()
 
 
 @admin.register(BugBarRule)

@@ -1,9 +1,12 @@
-"""Priorities that follow what triage does, at once: a report joining a case, a changed fix target."""
+"""Priorities that follow changes made outside the scoring services, at once: a report joining a
+case (triage), a changed fix target (triage's SLA settings), a vulnerability edited in the admin."""
 
 from collections.abc import Callable
 
 import pytest
-from django.test import Client
+from django.contrib import admin
+from django.http import HttpRequest
+from django.test import Client, RequestFactory
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from vulndesk.accounts.models import User
@@ -11,6 +14,7 @@ from vulndesk.core.errors import RuleViolation
 from vulndesk.core.tests.api_client import ApiClient
 from vulndesk.core.tests.factories import ReportFactory, VulnerabilityFactory
 from vulndesk.intake.models import Report
+from vulndesk.scoring.admin import VulnerabilityAdmin
 from vulndesk.scoring.models import Vulnerability
 from vulndesk.scoring.services import priority_of, recompute_priorities
 from vulndesk.triage.models import SlaClock, SlaTarget
@@ -145,3 +149,58 @@ def test_the_page_explains_with_the_configured_target(client: Client, analyst: U
     content = client.get(f"/vulnerabilities/{vulnerability.pk}/").content.decode()
 
     assert "Critical RCE → P1: next monthly release, fix due in 21 calendar days" in content
+
+
+# --- Vulnerabilities edited in the Django admin ----------------------------------------------
+
+
+def _admin_request(user: User) -> HttpRequest:
+    request = RequestFactory().post("/admin/")
+    request.user = user
+    return request
+
+
+def test_an_admin_edit_moves_the_priority_and_the_reports_at_once(admin_user: User, analyst: User) -> None:
+    vulnerability = _scored("low")  # P4
+    report = ReportFactory.create(state=Report.State.CONFIRMED)
+    add_report_to_case(vulnerability.case, report, actor=analyst)
+    vulnerability.severity = "critical"
+
+    VulnerabilityAdmin(Vulnerability, admin.site).save_model(_admin_request(admin_user), vulnerability, None, True)
+
+    vulnerability.refresh_from_db()
+    report.refresh_from_db()
+    assert (vulnerability.priority, report.priority) == (1, 1)
+    change = vulnerability.score_changes.get(new_value="P1")
+    assert (change.changed_by, change.rationale.split(":")[0]) == (admin_user, "Edited in the admin")
+
+
+def test_deleting_the_most_urgent_vulnerability_in_the_admin_updates_the_reports(
+    admin_user: User, analyst: User
+) -> None:
+    calm = _scored("low")  # P4
+    urgent = VulnerabilityFactory.create(case=calm.case, severity="critical", impact_type="rce")
+    recompute_priorities([urgent.pk], actor=None, reason="Recorded")  # P1
+    report = ReportFactory.create(state=Report.State.CONFIRMED)
+    add_report_to_case(calm.case, report, actor=analyst)
+
+    VulnerabilityAdmin(Vulnerability, admin.site).delete_model(_admin_request(admin_user), urgent)
+
+    report.refresh_from_db()
+    assert report.priority == 4
+
+
+def test_scores_and_priorities_are_not_typed_in_the_admin() -> None:
+    readonly = set(VulnerabilityAdmin(Vulnerability, admin.site).readonly_fields)
+
+    assert {"cvss_vector", "cvss_score", "priority", "priority_override"} <= readonly
+
+
+def test_the_admin_change_page_shows_the_computed_fields(client: Client) -> None:
+    vulnerability = _scored("critical")
+    client.force_login(User.objects.create_superuser("root@example.test", "correct horse battery staple"))
+
+    response = client.get(f"/admin/scoring/vulnerability/{vulnerability.pk}/change/")
+
+    assert response.status_code == 200
+    assert "fix due in 30 calendar days" in response.content.decode()
