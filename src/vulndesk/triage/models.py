@@ -93,6 +93,7 @@ class SlaClock(models.TextChoices):
     FIRST_RESPONSE = "first_response", "First response"
     TRIAGE = "triage", "Triage"
     FIX = "fix", "Fix"
+    RELEASE = "release", "Release"
 
 
 def _default_weekend() -> list[int]:
