@@ -1,7 +1,8 @@
 """A long case thread: 2,000 messages and 100 partner organizations, opened by staff and by a partner.
 
 Runs inside the bench's scenario process (Django set up, database migrated). It seeds one case
-with one confirmed report, 100 invited partner organizations (each with a member and a status),
+with one confirmed report, 100 invited partner organizations (each with a member, the case's
+three vulnerabilities shared with it, and for half of them a status on each),
 and 2,000 messages spread over the case's internal notes, the report's researcher thread and
 the partner channels, with mentions and replies. Messages are bulk-inserted (with their
 rendered HTML) rather than posted one by one: the figure is about reading the thread.
@@ -39,6 +40,7 @@ from vulndesk.messaging.models import (
     PartnerMember,
     PartnerOrganization,
     PartnerStatus,
+    SharedVulnerability,
 )
 from vulndesk.messaging.rendering import render_markdown
 from vulndesk.scoring.models import Vulnerability
@@ -92,6 +94,14 @@ def _seed(messages: int, partners: int, seed: int) -> tuple[Case, User, User]:
         [
             CasePartner(case=case, organization=o, shared_summary="Header parser overflow.", invited_by=coordinator)
             for o in organizations
+        ]
+    )
+    # Every organization is shared every vulnerability, so the partner's page shows them all.
+    SharedVulnerability.objects.bulk_create(
+        [
+            SharedVulnerability(case_partner=cp, vulnerability=v, shared_by=coordinator)
+            for cp in case_partners
+            for v in vulnerabilities
         ]
     )
     PartnerStatus.objects.bulk_create(

@@ -13,7 +13,8 @@ import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -204,6 +205,10 @@ def add_partner_member(organization: PartnerOrganization, *, email: str, display
     email = email.strip().lower()
     if not email:
         raise RuleViolation("Give the member's email address.", field="email")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise RuleViolation(f"{email} is not an email address.", field="email") from None
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(

@@ -1,5 +1,7 @@
 """Reading threads. Every query here is filtered by the channels the caller may read, first."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -172,6 +174,56 @@ def list_case_partners_for_user(user: User, case: Case) -> QuerySet[CasePartner]
         )
         .order_by("removed_at", "organization__name")
     )
+
+
+@dataclass(frozen=True)
+class PartnerCell:
+    """One organization and one vulnerability on the staff partners page."""
+
+    is_shared: bool
+    status: str = ""  # the answer's label; empty before one
+    tracking_id: str = ""
+    justification: str = ""
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    case_partner: CasePartner
+    cells: list[PartnerCell]
+
+
+def list_partner_matrix_for_user(user: User, case: Case, vulnerabilities: list[Vulnerability]) -> list[PartnerRow]:
+    """Staff partners page of `case` (which came through get_case_for_user): each invited organization
+    by each vulnerability, whether it is shared and what they answered.
+
+    Three queries whatever the number of partners, and plain tuples rather than model rows for
+    the cells: a case may have a hundred partners, and this page must stay fast for them.
+    An answer stays visible to staff after its vulnerability is withdrawn from the partner.
+    """
+    partners = list(
+        CasePartner.objects.filter(case=case)
+        .select_related("organization")
+        .order_by("removed_at", "organization__name")
+    )
+    answers = {
+        (case_partner_id, vulnerability_id): (PartnerStatus.Status(status).label, tracking_id, justification)
+        for case_partner_id, vulnerability_id, status, tracking_id, justification in PartnerStatus.objects.filter(
+            case_partner__case=case
+        ).values_list("case_partner_id", "vulnerability_id", "status", "tracking_id", "justification")
+    }
+    shared = set(
+        SharedVulnerability.objects.filter(case_partner__case=case).values_list("case_partner_id", "vulnerability_id")
+    )
+    return [
+        PartnerRow(
+            case_partner=partner,
+            cells=[
+                PartnerCell((partner.pk, v.pk) in shared, *answers.get((partner.pk, v.pk), ("", "", "")))
+                for v in vulnerabilities
+            ],
+        )
+        for partner in partners
+    ]
 
 
 def get_case_partner_for_staff(user: User, case: Case, organization_id: int) -> CasePartner:

@@ -73,10 +73,10 @@ from vulndesk.messaging.selectors import (
     get_outbound_mail_for_user,
     get_report_thread_for_user,
     list_bounced_addresses_for_user,
-    list_case_partners_for_user,
     list_messages_for_user,
     list_outbound_mail_for_user,
     list_partner_cases_for_user,
+    list_partner_matrix_for_user,
     list_quarantined_mail_for_user,
     list_revisions_for_user,
     list_vulnerabilities_shared_with,
@@ -478,18 +478,13 @@ def case_partners(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             flash.success(request, f"{organization} is invited to {case.reference}; its members were mailed.")
             return redirect("case_partners", case.pk)
-    rows = []
-    for partner in list_case_partners_for_user(user, case):
-        statuses = {status.vulnerability_id: status for status in partner.statuses.all()}
-        shared = {share.vulnerability_id for share in partner.shared.all()}
-        # Per vulnerability: (shared with them?, their answer); an answer stays visible to staff after unsharing.
-        rows.append((partner, [(v.pk in shared, statuses.get(v.pk)) for v in vulnerabilities]))
     context = {
         "case": case,
         "form": form,
-        "rows": rows,
+        "rows": list_partner_matrix_for_user(user, case, vulnerabilities),
         "vulnerabilities": vulnerabilities,
         "can_manage": can(user, Permission.CASE_MANAGE, case),
+        "can_share": can(user, Permission.CASE_MANAGE, case) and bool(vulnerabilities),
     }
     return render(request, "messaging/case_partners.html", context, status=400 if form.errors else 200)
 

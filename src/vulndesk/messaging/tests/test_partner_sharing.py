@@ -31,7 +31,8 @@ def _invite(
     case: Case, name: str, coordinator: User, *, sharing: Sequence[Vulnerability] = ()
 ) -> tuple[CasePartner, User]:
     organization = get_or_create_organization(name=name, kind="vendor", contact_email="", actor=coordinator)
-    member = add_partner_member(organization, email=f"psirt@{name.lower()}.test", display_name="", actor=coordinator)
+    domain = "".join(character for character in name.lower() if character.isalnum())
+    member = add_partner_member(organization, email=f"psirt@{domain}.test", display_name="", actor=coordinator)
     case_partner = invite_partner(
         case, organization, shared_summary=f"Summary for {name}", actor=coordinator, vulnerabilities=sharing
     )
@@ -471,3 +472,39 @@ def test_api_partners_cannot_change_sharing(case: Case, shared: Vulnerability, c
 
     assert response.status_code == 404
     assert _shared_ids(case_partner) == set()
+
+
+def test_staff_partners_page_escapes_what_partners_wrote(
+    client: Client, case: Case, shared: Vulnerability, coordinator: User
+) -> None:
+    case_partner, member = _invite(case, "<b>Evil</b> Corp", coordinator, sharing=[shared])
+    set_partner_status(
+        case_partner,
+        shared,
+        status="not_affected",
+        justification="<script>alert(1)</script>",
+        tracking_id="<img src=x>",
+        actor=member,
+    )
+    client.force_login(coordinator)
+
+    page = client.get(f"/cases/{case.pk}/partners/").content.decode()
+
+    assert "<script>alert(1)" not in page
+    assert "<img src=x>" not in page
+    assert "<b>Evil</b>" not in page
+    assert "&lt;b&gt;Evil&lt;/b&gt; Corp" in page
+    assert "&lt;img src=x&gt;" in page
+
+
+def test_a_member_address_that_is_not_an_email_is_refused(client: Client, case: Case, coordinator: User) -> None:
+    client.force_login(coordinator)
+
+    response = client.post(
+        f"/cases/{case.pk}/partners/",
+        {"organization_name": "CERT-XY", "kind": "cert", "shared_summary": "x", "member_emails": "not-an-address"},
+    )
+
+    assert response.status_code == 400
+    assert b"not-an-address is not an email address" in response.content
+    assert not CasePartner.objects.exists()
