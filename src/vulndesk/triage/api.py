@@ -19,7 +19,7 @@ from vulndesk.core.permissions import Permission
 from vulndesk.intake.models import Report
 from vulndesk.intake.schemas import ReportOut, ResearcherReportOut
 from vulndesk.intake.selectors import ReportFilters, get_report_for_user, list_reports_for_user
-from vulndesk.triage.clocks import Clock, report_clocks
+from vulndesk.triage.clocks import Clock, report_page_clocks
 from vulndesk.triage.duplicates import KnownVulnerability, find_duplicate_candidates, known_vulnerabilities
 from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView, Validation, ValidationReply
 from vulndesk.triage.schemas import (
@@ -203,9 +203,10 @@ def add_report_list(reports_router: Router) -> None:
     openapi_extra=problem_responses(401, 404),
 )
 def get_report_clocks(request: HttpRequest, report_id: int) -> list[Clock]:
-    """First response and triage clocks with status and due time. Staff only: researchers get 404."""
+    """First response and triage clocks with status and due time, then (once the report is in a case) the
+    case's fix and release clocks. Staff only: researchers get 404."""
     report = get_report_for_user(caller(request), report_id, need=Permission.REPORT_TRIAGE)
-    return report_clocks([report])[report.pk]
+    return report_page_clocks(report)
 
 
 @router.post(

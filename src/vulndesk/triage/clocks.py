@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
@@ -64,6 +65,10 @@ DEFAULT_TARGETS: dict[tuple[str, str], Target] = {
     (SlaClock.FIX, "P2"): Target(60, _C),
     (SlaClock.FIX, "P3"): Target(90, _C),
     (SlaClock.FIX, "P4"): Target(180, _C),
+    # From every fix ready to every fix shipped: the next monthly train is at most five weeks away;
+    # a critical one should not wait for it.
+    (SlaClock.RELEASE, Severity.CRITICAL): Target(14, _C),
+    (SlaClock.RELEASE, ""): Target(35, _C),
 }
 
 
@@ -290,16 +295,19 @@ _SEVERITY_ORDER = list(Severity.values)  # most severe first
 
 
 def case_clocks(cases: Sequence[Case], *, now: dt.datetime | None = None) -> dict[int, list[Clock]]:
-    """The fix clock of each case: from opening to publication (or closing).
+    """The fix clock of each case, then (once it starts) its release clock.
 
-    Its target follows the case's priority — the most urgent `Report.priority` of its reports,
-    which scoring sets from the case's vulnerabilities — and, while no report has one, the
-    worst severity of its vulnerabilities.
+    Fix runs from opening to publication (or closing). Its target follows the case's priority —
+    the most urgent `Report.priority` of its reports, which scoring sets from the case's
+    vulnerabilities — and, while no report has one, the worst severity of its vulnerabilities.
+    Release runs from the moment every fix of the case is ready until every one has shipped
+    (see `_release_spans`); its target follows the worst severity.
     """
     now = now or timezone.now()
     calendars, targets = _Calendars(case.created_at for case in cases), load_targets()
     ids = [case.pk for case in cases]
     history = _history(Case, ids)
+    releases = _release_spans(ids)
     severities: dict[int, list[str]] = defaultdict(list)
     teams: dict[int, int] = {}
     # Read through the reverse relations so triage never imports the scoring app.
@@ -318,30 +326,90 @@ def case_clocks(cases: Sequence[Case], *, now: dt.datetime | None = None) -> dic
     clocks = {}
     for case in cases:
         priority = priorities.get(case.pk)
+        worst = min(severities.get(case.pk, []), key=_SEVERITY_ORDER.index, default="")
         if priority is not None:
             target = _target(targets, SlaClock.FIX, priority_key(priority))
         else:
-            worst = min(severities.get(case.pk, []), key=_SEVERITY_ORDER.index, default="")
             target = _target(targets, SlaClock.FIX, worst)
-        stopped = next(
-            (
-                stay.entered_at
-                for stay in history.get(case.pk, [])
-                if stay.state in (Case.State.PUBLISHED, Case.State.CLOSED)
-            ),
-            None,
-        )
+        ended = [
+            stay.entered_at
+            for stay in history.get(case.pk, [])
+            if stay.state in (Case.State.PUBLISHED, Case.State.CLOSED)
+        ]
+        calendar = calendars.for_team(teams.get(case.pk))
         clocks[case.pk] = [
             measure(
                 name=SlaClock.FIX,
                 target=target,
-                calendar=calendars.for_team(teams.get(case.pk)),
+                calendar=calendar,
                 started_at=case.created_at,
-                stopped_at=stopped,
+                stopped_at=next(iter(ended), None),
                 now=now,
             )
         ]
+        if (release := releases.get(case.pk)) is not None:
+            ready_at, shipped_at = release
+            # A case closed or published before its fixes shipped stops waiting for a release then.
+            stopped = shipped_at or next((moment for moment in ended if moment >= ready_at), None)
+            clocks[case.pk].append(
+                measure(
+                    name=SlaClock.RELEASE,
+                    target=_target(targets, SlaClock.RELEASE, worst),
+                    calendar=calendar,
+                    started_at=ready_at,
+                    stopped_at=stopped,
+                    now=now,
+                )
+            )
     return clocks
+
+
+# remediation's Fix states, by value: triage reads remediation's history but never imports it.
+_FIX_READY, _FIX_RELEASED, _FIX_WONT_FIX = "ready", "released", "wont_fix"
+
+
+def _last_entry(stays: list[_Stay], state: str) -> dt.datetime | None:
+    return max((stay.entered_at for stay in stays if stay.state == state), default=None)
+
+
+def _release_spans(case_ids: list[int]) -> dict[int, tuple[dt.datetime, dt.datetime | None]]:
+    """For each case whose fixes are all ready: (when the last became ready, when the last shipped or None).
+
+    From the fixes' own state history (`StateInterval`), two queries. Fixes marked won't fix do
+    not count; a case with none left, or with one not (or no longer) ready, has no release clock.
+    A fix that went back from ready counts from its latest readiness.
+    """
+    rows = Case.objects.filter(pk__in=case_ids).values_list(
+        "pk", "vulnerabilities__fixes__pk", "vulnerabilities__fixes__state"
+    )
+    by_case: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for case_id, fix_id, state in rows:
+        if fix_id is not None and state != _FIX_WONT_FIX:
+            by_case[case_id].append((fix_id, state))
+    waiting = {
+        case_id: [fix_id for fix_id, _ in case_fixes]
+        for case_id, case_fixes in by_case.items()
+        if all(state in (_FIX_READY, _FIX_RELEASED) for _, state in case_fixes)
+    }
+    # By app label and name, as Fix's own foreign keys name releases: no import of a later app.
+    history = _history(apps.get_model("remediation", "Fix"), [fix for ids in waiting.values() for fix in ids])
+    spans = {}
+    for case_id, fix_ids in waiting.items():
+        ready = [_last_entry(history[fix], _FIX_READY) for fix in fix_ids]
+        shipped = [_last_entry(history[fix], _FIX_RELEASED) for fix in fix_ids]
+        ready_moments = [moment for moment in ready if moment is not None]
+        if len(ready_moments) < len(fix_ids):
+            continue  # a fix without readiness in its history (entered by hand) gives the clock no start
+        shipped_moments = [moment for moment in shipped if moment is not None]
+        spans[case_id] = (max(ready_moments), max(shipped_moments) if len(shipped_moments) == len(fix_ids) else None)
+    return spans
+
+
+def report_page_clocks(report: Report, *, now: dt.datetime | None = None) -> list[Clock]:
+    """A report's own clocks, then its case's fix and release clocks once it is in a case."""
+    now = now or timezone.now()
+    case = Case.objects.filter(case_reports__report=report).first()
+    return report_clocks([report], now=now)[report.pk] + (case_clocks([case], now=now)[case.pk] if case else [])
 
 
 def headline(clocks: Sequence[Clock]) -> Clock | None:

@@ -60,7 +60,9 @@ class CaseQuery(PageParams):
 class ClockOut(Schema):
     """One SLA clock, measured from the state history on the owning team's business calendar."""
 
-    name: Literal["first_response", "triage", "fix"]
+    name: Literal["first_response", "triage", "fix", "release"] = Field(
+        description="release: from every fix of the case ready to every fix shipped; absent until it starts."
+    )
     status: Literal["on_track", "at_risk", "breached", "paused", "met"] = Field(
         description="paused: waiting on the researcher (Needs info); met: stopped within the target."
     )

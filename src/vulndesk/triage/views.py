@@ -16,7 +16,7 @@ from vulndesk.core.permissions import Permission, can
 from vulndesk.core.portal import paginate, signed_in_user
 from vulndesk.intake.models import Report
 from vulndesk.intake.selectors import get_report_for_user
-from vulndesk.triage.clocks import case_clocks, report_clocks
+from vulndesk.triage.clocks import case_clocks, report_page_clocks
 from vulndesk.triage.duplicates import find_duplicate_candidates
 from vulndesk.triage.forms import (
     BulkActionForm,
@@ -138,7 +138,7 @@ def report_transition(request: HttpRequest, report_id: int) -> HttpResponse:
     context = {
         "report": report,
         "form": form,
-        "clocks": report_clocks([report])[report.pk],
+        "clocks": report_page_clocks(report),
         "candidates": find_duplicate_candidates(report, limit=5) if not report.is_closed else [],
         "validations": list_validations_for_report(report),
         "case_form": CaseFromReportForm() if report.state == Report.State.CONFIRMED else None,
