@@ -5,6 +5,8 @@ may ever read it; `vulndesk.messaging.selectors` is the only way messages are re
 filters by channel before anything else.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -84,6 +86,34 @@ class Message(models.Model):
     @property
     def is_event(self) -> bool:
         return self.kind == self.Kind.EVENT
+
+
+def message_attachment_path(instance: "MessageAttachment", filename: str) -> str:
+    # A random name in the data folder (outside the web root): the sender's file name is kept
+    # in the database and only ever offered as the download's name.
+    return f"message-attachments/{instance.sha256[:2]}/{uuid.uuid4().hex}"
+
+
+class MessageAttachment(models.Model):
+    """A file sent with a message. Whoever may read the message's channel may download it, nobody else.
+
+    The same rules as report attachments (intake.services.check_upload) decide what is accepted.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=message_attachment_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, help_text="What the content is (intake.filetypes), not what the name says.")
+    media_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} on message #{self.message_id}"
 
 
 class MessageRevision(models.Model):
