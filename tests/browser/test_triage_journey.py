@@ -1,6 +1,9 @@
 """An analyst triages a new report from the queue into a case, in a real browser."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -47,3 +50,12 @@ def test_analyst_triages_a_report_from_the_queue_to_a_case(page: Page, live_serv
     case = Case.objects.get()
     assert list(case.reports.all()) == [report]
     assert Report.objects.get(pk=report.pk).state == Report.State.CONFIRMED
+
+    # The disclosure date agreed with the researcher, entered on the case page.
+    agreed = timezone.localdate() + dt.timedelta(days=60)
+    page.get_by_label("Agreed disclosure date").fill(agreed.isoformat())
+    page.get_by_label("Why it is set, moved or withdrawn").fill("Agreed with the researcher by mail")
+    page.get_by_role("button", name="Save the date").click()
+
+    expect(page.get_by_text(f"The disclosure date is {agreed:%d %B %Y}.")).to_be_visible()
+    assert Report.objects.get(pk=report.pk).agreed_disclosure_on == agreed

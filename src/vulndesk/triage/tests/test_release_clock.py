@@ -20,6 +20,7 @@ from vulndesk.remediation.services import create_fix, set_fix_target_release, tr
 from vulndesk.triage.clocks import Clock, case_clocks
 from vulndesk.triage.models import Case, SlaClock, SlaTarget
 from vulndesk.triage.services import create_case, transition_case
+from vulndesk.triage.sla import warn_before_breaches
 
 Api = Callable[[User | None], ApiClient]
 
@@ -236,3 +237,14 @@ def test_report_and_case_pages_show_the_release_clock(client: Client, coordinato
     for html in pages:
         assert '<th scope="row">Release</th>' in html
         assert "35 calendar days" in html
+
+
+def test_the_case_owner_is_warned_when_the_release_clock_breaches(coordinator: User) -> None:
+    case = _case(coordinator)
+    _move(_fix(case, coordinator), at(4), Fix.State.IN_PROGRESS, Fix.State.READY, actor=coordinator)
+
+    warned = warn_before_breaches(now=at(10, month=12))
+
+    assert [(w.clock, w.status, w.recipients) for w in warned if w.kind == "case"] == [
+        ("release", "breached", [coordinator.email])
+    ]
