@@ -8,7 +8,7 @@ quarantined with the reason, for staff.
 
 Reply hook: settings.INTAKE_MAIL_REPLY_HANDLER names a callable `(EmailMessage) -> bool` that
 returns True when the message was a reply and it dealt with it. It receives the message with
-its original headers and the decrypted text as its body.
+its original headers, the decrypted text as its body and the attachments as attachments.
 """
 
 import logging
@@ -176,12 +176,17 @@ def _inline_pgp(text: str, reading: _Reading) -> str:
 
 
 def _as_reply(message: EmailMessage, reading: _Reading) -> EmailMessage:
-    """The message as a reply handler sees it: the original headers, the readable text as body."""
+    """The message as a reply handler sees it: the original headers, the readable text as body,
+    and the attachments found (decrypted, when the mail was) as attachments."""
     reply = EmailMessage()
     for name, value in message.items():
         if name.lower() not in {"content-type", "content-transfer-encoding", "mime-version"}:
             reply[name] = value
     reply.set_content(reading.text)
+    for upload in reading.files:
+        upload.seek(0)
+        reply.add_attachment(upload.read(), maintype="application", subtype="octet-stream", filename=upload.name)
+        upload.seek(0)  # filed as a report's attachment if no handler takes the reply
     return reply
 
 
