@@ -118,3 +118,12 @@ def test_bulk_needs_info_sends_each_researcher_the_question(researcher: User, ou
     bulk_transition_reports(reports, Report.State.NEEDS_INFO, actor=analyst, reason="", question="Which build?")
 
     assert [message.report for message in Message.objects.filter(body="Which build?").order_by("pk")] == reports
+
+
+def test_a_question_asked_by_the_system_is_posted_as_its_own_note(researcher: User) -> None:
+    report = _triaging(researcher)
+
+    transition_report(report, Report.State.NEEDS_INFO, actor=None, question="Is the issue still present in 2.2?")
+
+    posted = Message.objects.filter(report=report, body="Is the issue still present in 2.2?").get()
+    assert (posted.kind, posted.author) == (Message.Kind.EVENT, None)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from vulndesk.accounts.models import User
 from vulndesk.core.taxonomy import Severity
 from vulndesk.core.tests.api_client import ApiClient
-from vulndesk.core.tests.factories import ProductVersionFactory, ReportFactory, VulnerabilityFactory
+from vulndesk.core.tests.factories import FixFactory, ProductVersionFactory, ReportFactory, VulnerabilityFactory
 from vulndesk.intake.models import Report
 from vulndesk.releases.services import create_release, transition_release
 from vulndesk.remediation.models import Fix
@@ -248,3 +248,11 @@ def test_the_case_owner_is_warned_when_the_release_clock_breaches(coordinator: U
     assert [(w.clock, w.status, w.recipients) for w in warned if w.kind == "case"] == [
         ("release", "breached", [coordinator.email])
     ]
+
+
+def test_a_fix_without_readiness_in_its_history_gives_no_start(coordinator: User) -> None:
+    case = _case(coordinator)
+    # Entered by hand (admin, import): state ready, but no history saying since when.
+    FixFactory.create(vulnerability=case.vulnerabilities.get(), state=Fix.State.READY)
+
+    assert _release_clock(case, at(12)) is None

@@ -242,3 +242,22 @@ def test_analyst_sees_the_answer_on_the_report_page(client: Client, analyst: Use
 
     assert "Imaging answered <strong>Could not confirm</strong>" in html
     assert "Needs the debug build" in html
+
+
+def test_page_asks_a_member_of_several_teams_which_answers(
+    client: Client, analyst: User, engineer: User, team: Team
+) -> None:
+    second = TeamFactory.create(name="Codecs", slug="codecs")
+    second.members.add(engineer)
+    validation = _shared(analyst, team, second)
+    client.force_login(engineer)
+    prefix = f"v{validation.pk}"
+
+    page = client.get(reverse("shared_validations")).content.decode()
+    client.post(
+        reverse("shared_validation_reply", args=[validation.pk]),
+        {f"{prefix}-verdict": "confirmed", f"{prefix}-team_id": str(second.pk)},
+    )
+
+    assert f'name="{prefix}-team_id"' in page
+    assert ValidationReply.objects.get().team == second
