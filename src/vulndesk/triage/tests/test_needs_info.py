@@ -127,3 +127,34 @@ def test_a_question_asked_by_the_system_is_posted_as_its_own_note(researcher: Us
 
     posted = Message.objects.filter(report=report, body="Is the issue still present in 2.2?").get()
     assert (posted.kind, posted.author) == (Message.Kind.EVENT, None)
+
+
+def test_queue_bulk_move_to_needs_info_sends_the_question(client: Client, researcher: User, analyst: User) -> None:
+    report = _triaging(researcher)
+    client.force_login(analyst)
+
+    client.post(
+        reverse("queue_bulk_action"),
+        {"report_ids": [report.pk], "action": "transition", "to": "needs_info", "question": "Which build?"},
+    )
+
+    report.refresh_from_db()
+    assert report.state == Report.State.NEEDS_INFO
+    assert Message.objects.filter(report=report, author=analyst, body="Which build?").exists()
+
+
+def test_queue_bulk_move_to_needs_info_without_question_changes_nothing(
+    client: Client, researcher: User, analyst: User
+) -> None:
+    report = _triaging(researcher)
+    client.force_login(analyst)
+
+    response = client.post(
+        reverse("queue_bulk_action"),
+        {"report_ids": [report.pk], "action": "transition", "to": "needs_info", "reason": "Unclear"},
+        follow=True,
+    )
+
+    assert b"Write the question for the researcher" in response.content
+    report.refresh_from_db()
+    assert report.state == Report.State.TRIAGING
