@@ -24,7 +24,9 @@ class CaseAdmin(admin.ModelAdmin[Case]):
     list_display = ["id", "title", "state", "owner", "created_at"]
     list_filter = ["state"]
     search_fields = ["title", "summary"]
-    readonly_fields = ["state", "created_at", "updated_at"]
+    # The disclosure date changes only through the case page or API (set_disclosure_date), which
+    # tells the researchers and updates their reports; an admin edit would do neither.
+    readonly_fields = ["state", "disclosure_date", "created_at", "updated_at"]
     filter_horizontal = ["teams"]
     inlines = [CaseReportInline]
 
