@@ -1,14 +1,17 @@
 """Threads on reports and cases. Callers only ever see the channels they may read."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.http import Http404, HttpRequest
-from ninja import Query, Router
+from django.http import FileResponse, Http404, HttpRequest
+from ninja import File, Form, Query, Router
+from ninja.files import UploadedFile
 
 from vulndesk.accounts.models import User
 from vulndesk.core.api import caller, paginate, problem_responses, referenced, require
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission
+from vulndesk.intake.downloads import attachment_response
 from vulndesk.intake.selectors import get_report_for_user
 from vulndesk.messaging.models import CasePartner, Message, PartnerOrganization, ResponseTemplate
 from vulndesk.messaging.notifications import list_notifications_for_user, mark_read, unread_count
@@ -38,6 +41,7 @@ from vulndesk.messaging.selectors import (
     get_case_partner_for_staff,
     get_case_partner_for_user,
     get_case_thread_for_user,
+    get_message_attachment_for_user,
     get_message_for_user,
     get_report_thread_for_user,
     list_case_partners_for_user,
@@ -53,14 +57,20 @@ from vulndesk.triage.models import Case
 router = Router(tags=["messages"])
 
 
-def _post(request: HttpRequest, thread: Thread, payload: MessageIn) -> MessageOut:
+def _post(request: HttpRequest, thread: Thread, payload: MessageIn, files: Sequence[UploadedFile] = ()) -> MessageOut:
     user = caller(request)
     reply_to = referenced("reply_to", get_message_for_user, user, payload.reply_to) if payload.reply_to else None
     organization = PartnerOrganization.objects.filter(pk=payload.organization).first() if payload.organization else None
     if payload.organization and organization is None:
         raise RuleViolation("No such partner organization.", field="organization")
     message = post_message(
-        thread, channel=payload.channel, body=payload.body, actor=user, reply_to=reply_to, organization=organization
+        thread,
+        channel=payload.channel,
+        body=payload.body,
+        actor=user,
+        reply_to=reply_to,
+        organization=organization,
+        attachments=files,
     )
     return MessageOut.of(message, user)
 
@@ -97,6 +107,27 @@ def post_report_message(request: HttpRequest, report_id: int, payload: MessageIn
     return _post(request, get_report_thread_for_user(caller(request), report_id), payload)
 
 
+@router.post(
+    "/reports/{report_id}/messages/multipart",
+    response={201: MessageOut},
+    summary="Write on a report's thread, with files",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_report_message_with_files(
+    request: HttpRequest,
+    report_id: int,
+    payload: Form[MessageIn],
+    files: File[list[UploadedFile]] = None,  # type: ignore[assignment]  # ninja's way to make a file list optional
+) -> MessageOut:
+    """As `POST /reports/{id}/messages`, as multipart/form-data: the same fields, and files in `files` (repeatable).
+
+    The files meet the report-attachment rules (type by content, size per file and together, at
+    most 10); one refused file refuses the message and nothing is saved. Text may be empty when
+    files are attached.
+    """
+    return _post(request, get_report_thread_for_user(caller(request), report_id), payload, files or [])
+
+
 @router.get(
     "/cases/{case_id}/messages",
     response=MessagePage,
@@ -117,6 +148,33 @@ def list_case_messages(request: HttpRequest, case_id: int, query: Query[MessageQ
 def post_case_message(request: HttpRequest, case_id: int, payload: MessageIn) -> MessageOut:
     """Staff write `internal` notes on a case; researcher threads are written on the case's reports."""
     return _post(request, get_case_thread_for_user(caller(request), case_id), payload)
+
+
+@router.post(
+    "/cases/{case_id}/messages/multipart",
+    response={201: MessageOut},
+    summary="Write on a case's thread, with files",
+    openapi_extra=problem_responses(401, 403, 404, 422),
+)
+def post_case_message_with_files(
+    request: HttpRequest,
+    case_id: int,
+    payload: Form[MessageIn],
+    files: File[list[UploadedFile]] = None,  # type: ignore[assignment]  # ninja's way to make a file list optional
+) -> MessageOut:
+    """As `POST /cases/{id}/messages`, as multipart/form-data with files in `files` (the same rules as on reports)."""
+    return _post(request, get_case_thread_for_user(caller(request), case_id), payload, files or [])
+
+
+@router.get(
+    "/messages/{message_id}/attachments/{attachment_id}",
+    summary="Download a message's file",
+    openapi_extra=problem_responses(401, 404)
+    | {"responses": {"200": {"description": "The file, always as an application/octet-stream download."}}},
+)
+def get_message_attachment(request: HttpRequest, message_id: int, attachment_id: int) -> FileResponse:
+    """For whoever may read the message's channel (a partner: only their own organization's); 404 for anyone else."""
+    return attachment_response(get_message_attachment_for_user(caller(request), message_id, attachment_id))
 
 
 @router.patch(

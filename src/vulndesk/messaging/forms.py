@@ -18,6 +18,8 @@ class MessageForm(forms.Form):
     channel = forms.ChoiceField(widget=forms.RadioSelect, label="Post as")
     body = forms.CharField(
         label="Message",
+        # The service requires text unless files are attached; it says so on this field.
+        required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Markdown: **bold**, *italic*, `code`, lists, [links](https://…).",
     )

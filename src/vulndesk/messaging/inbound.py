@@ -17,6 +17,7 @@ from email.utils import getaddresses, parseaddr
 
 import nh3
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -131,21 +132,38 @@ def receive_email_reply(report: Report, mail: EmailMessage) -> Routed:
             )
         )
     body = strip_quoted_reply(_text_body(mail))
+    files = _attached_files(mail)
     if "-----BEGIN PGP MESSAGE-----" in body:
         return Routed(
             quarantined=_quarantine(
                 report, mail, reason="The reply is OpenPGP-encrypted; vulndesk cannot decrypt mail yet."
             )
         )
-    if not body:
+    if not body and not files:
         return Routed(quarantined=_quarantine(report, mail, reason="The reply has no new text (only quoted mail)."))
     try:
         message = post_message(
-            Thread(report=report), channel=Channel.RESEARCHER, body=body, actor=report.researcher, is_mailed_reply=True
+            Thread(report=report),
+            channel=Channel.RESEARCHER,
+            body=body,
+            actor=report.researcher,
+            is_mailed_reply=True,
+            attachments=files,
         )
     except (RuleViolation, PermissionDenied) as error:
         return Routed(quarantined=_quarantine(report, mail, reason=str(error)))
     return Routed(message=message)
+
+
+def _attached_files(mail: EmailMessage) -> list[SimpleUploadedFile]:
+    """The reply's attachments as uploads; post_message checks them like any other file (a refused
+    one holds the whole reply for staff, with the reason)."""
+    files = []
+    for part in mail.iter_attachments():
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes):
+            files.append(SimpleUploadedFile(part.get_filename() or "attachment", data))
+    return files
 
 
 def _quarantine(report: Report | None, mail: EmailMessage, *, reason: str) -> QuarantinedMail:

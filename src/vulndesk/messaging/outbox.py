@@ -146,8 +146,16 @@ def mail_researcher(message: Message) -> OutboundMail | None:
     sender = (
         settings.ORGANIZATION_NAME if message.author is None else f"{message.author} ({settings.ORGANIZATION_NAME})"
     )
+    # Files are linked, not attached: a download checks who asks, a mail attachment would not
+    # (and a forwarded mail would carry it on).
+    files = "".join(
+        f"\n- {attachment.original_name} ({attachment.size:,} bytes, SHA-256 {attachment.sha256}): "
+        f"{settings.BASE_URL}{reverse('message_attachment', args=[message.pk, attachment.pk])}"
+        for attachment in message.attachments.all()
+    )
+    files = f"Files (sign in to download):{files}\n\n" if files else ""
     body = (
-        f"{sender} wrote on your report {report.reference}:\n\n{message.body}\n\n"
+        f"{sender} wrote on your report {report.reference}:\n\n{message.body}\n\n{files}"
         f"-- \nReply to this email, or on {url}\n"
         f"Your reply reaches the security team only. To stop these emails, change your mail settings at "
         f"{settings.BASE_URL}{reverse('mail_preferences')}\n"

@@ -31,6 +31,15 @@ class MessageEditIn(Schema):
     body: str
 
 
+class MessageAttachmentOut(Schema):
+    id: int
+    name: str = Field(description="The file's name as sent; the stored file has a random name.")
+    kind: str = Field(description="What the content is, judged by its bytes: text, pdf, png, zip, …")
+    size: int = Field(description="Bytes.")
+    sha256: str
+    url: str = Field(description="Download (GET, as application/octet-stream) with the same credentials.")
+
+
 class MessageOut(Schema):
     id: int
     thread: str = Field(description="VD-R… or VD-C…: the report or case the message is on.")
@@ -43,6 +52,7 @@ class MessageOut(Schema):
     body_html: str = Field(description="The body rendered and sanitised.")
     reply_to: int | None
     mentions: list[str] = Field(description="Staff mentioned (internal notes only).")
+    attachments: list[MessageAttachmentOut]
     created_at: dt.datetime
     edited_at: dt.datetime | None
 
@@ -62,6 +72,17 @@ class MessageOut(Schema):
             reply_to=message.reply_to_id,
             # Mentions only ever exist on internal notes, which only staff can read.
             mentions=[str(user) for user in message.mentions.all()] if is_staff_role(viewer) else [],
+            attachments=[
+                MessageAttachmentOut(
+                    id=attachment.pk,
+                    name=attachment.original_name,
+                    kind=attachment.kind,
+                    size=attachment.size,
+                    sha256=attachment.sha256,
+                    url=f"/api/v1/messages/{message.pk}/attachments/{attachment.pk}",
+                )
+                for attachment in message.attachments.all()
+            ],
             created_at=message.created_at,
             edited_at=message.edited_at,
         )

@@ -14,6 +14,7 @@ from vulndesk.messaging.models import (
     Channel,
     MailAddress,
     Message,
+    MessageAttachment,
     MessageRevision,
     OutboundMail,
     PartnerOrganization,
@@ -86,7 +87,10 @@ def list_messages_for_user(
         messages = messages.filter(channel=Channel.PARTNER, partner_organization=organization)
     return (
         messages.select_related("author", "reply_to__author", "partner_organization")
-        .prefetch_related(Prefetch("mentions", queryset=User.objects.only("id", "email", "display_name")))
+        .prefetch_related(
+            Prefetch("mentions", queryset=User.objects.only("id", "email", "display_name")),
+            Prefetch("attachments", queryset=MessageAttachment.objects.defer("file")),
+        )
         .order_by("created_at", "id")
     )
 
@@ -103,6 +107,15 @@ def get_message_for_user(user: User, message_id: int) -> Message:
     if organization is not None and message.partner_organization_id != organization.pk:
         raise Http404("No such message.")
     return message
+
+
+def get_message_attachment_for_user(user: User, message_id: int, attachment_id: int) -> MessageAttachment:
+    """A file of a message the caller may read (its channel, and for a partner their own organization's), else Http404."""
+    message = get_message_for_user(user, message_id)
+    attachment = MessageAttachment.objects.filter(message=message, pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("No such attachment.")
+    return attachment
 
 
 def list_revisions_for_user(user: User, message_id: int) -> QuerySet[MessageRevision]:

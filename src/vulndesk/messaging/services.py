@@ -1,5 +1,8 @@
 """Writing to threads: posting, replying, editing, and the events vulndesk posts itself."""
 
+from collections.abc import Sequence
+
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,12 +14,15 @@ from vulndesk.core.errors import RuleViolation
 from vulndesk.core.models import StateInterval
 from vulndesk.core.permissions import STAFF_ROLES
 from vulndesk.core.services import record_event
+from vulndesk.intake.filetypes import KINDS
 from vulndesk.intake.models import Report
+from vulndesk.intake.services import CheckedFile, Upload, check_upload
 from vulndesk.messaging.models import (
     CasePartner,
     Channel,
     MailPreference,
     Message,
+    MessageAttachment,
     MessageRevision,
     PartnerOrganization,
 )
@@ -29,11 +35,12 @@ from vulndesk.messaging.rendering import mentioned_handles, render_markdown
 from vulndesk.messaging.responses import automatic_message_for
 
 MAX_BODY_LENGTH = 50_000
+MAX_ATTACHMENTS = 10  # per message; more belongs in one ZIP archive
 
 
-def _clean_body(body: str) -> str:
+def _clean_body(body: str, *, has_attachments: bool = False) -> str:
     body = body.strip()
-    if not body:
+    if not body and not has_attachments:
         raise RuleViolation("Write a message; it is empty.", field="body")
     if len(body) > MAX_BODY_LENGTH:
         raise RuleViolation(
@@ -72,6 +79,51 @@ def _surviving_thread(thread: Thread, channel: str, actor: User) -> Thread:
             )
         report = original
     return Thread(report=report)
+
+
+def _checked_attachments(uploads: Sequence[Upload]) -> list[CheckedFile]:
+    """Every file checked by the report-attachment rules before anything is stored."""
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise RuleViolation(
+            f"A message can carry at most {MAX_ATTACHMENTS} files; put several in one ZIP archive.",
+            field="attachments",
+        )
+    checked = [check_upload(upload) for upload in uploads]
+    total = sum(file.size for file in checked)
+    if total > settings.INTAKE_REPORT_ATTACHMENTS_MAX_BYTES:
+        limit = settings.INTAKE_REPORT_ATTACHMENTS_MAX_BYTES / 1024 / 1024
+        raise RuleViolation(
+            f"Together the files are {total / 1024 / 1024:.1f} MB; a message may carry at most {limit:.1f} MB.",
+            field="attachments",
+        )
+    return checked
+
+
+def _store_attachments(message: Message, files: list[CheckedFile]) -> list[MessageAttachment]:
+    stored: list[MessageAttachment] = []
+    try:
+        for checked in files:
+            attachment = MessageAttachment(
+                message=message,
+                original_name=checked.name,
+                kind=checked.kind,
+                media_type=KINDS[checked.kind].media_type,
+                size=checked.size,
+                sha256=checked.sha256,
+            )
+            attachment.file.save("upload", checked.file, save=False)
+            stored.append(attachment)
+            attachment.save()
+    except BaseException:
+        _delete_files(stored)
+        raise
+    return stored
+
+
+def _delete_files(stored: list[MessageAttachment]) -> None:
+    # The database rolls back on an error; the storage does not, so remove what was written.
+    for attachment in stored:
+        attachment.file.delete(save=False)
 
 
 def _resolve_mentions(body: str, thread: Thread) -> list[User]:
@@ -122,12 +174,14 @@ def post_message(
     reply_to: Message | None = None,
     organization: PartnerOrganization | None = None,
     is_mailed_reply: bool = False,
+    attachments: Sequence[Upload] = (),
 ) -> Message:
-    """Post `body` (Markdown) in `channel` of `thread` as `actor`.
+    """Post `body` (Markdown) in `channel` of `thread` as `actor`, with `attachments` (files).
 
-    Raises PermissionDenied when the actor may not write there, RuleViolation for bad input or
-    a closed thread; nothing is saved then. A message to a merged duplicate lands on the
-    original report when the same researcher filed both.
+    Raises PermissionDenied when the actor may not write there, RuleViolation for bad input, a
+    refused file (the report-attachment rules) or a closed thread; nothing is saved then, no
+    file either. A message with files may have no text. A message to a merged duplicate lands
+    on the original report when the same researcher filed both.
 
     `is_mailed_reply`: the inbound router checked that the mail came from the address the
     report's mail goes to, which is what identifies the researcher of an anonymous report (its
@@ -153,7 +207,8 @@ def post_message(
     )
     if not is_own_mailed_reply and channel not in writable_channels(actor, thread):
         raise PermissionDenied(f"You cannot write in the {Channel(channel).label.lower()} of {thread.reference}.")
-    body = _clean_body(body)
+    body = _clean_body(body, has_attachments=bool(attachments))
+    files = _checked_attachments(attachments)
     thread = _surviving_thread(thread, channel, actor)
     case_partner = _partner_for_post(thread, actor, organization) if channel == Channel.PARTNER else None
     if reply_to is not None and (
@@ -174,9 +229,30 @@ def post_message(
         reply_to=reply_to,
         partner_organization=case_partner.organization if case_partner else None,
     )
-    mentioned = _resolve_mentions(body, thread) if channel == Channel.INTERNAL else []
+    stored = _store_attachments(message, files)
+    try:
+        _after_posting(message, thread, actor, case_partner, stored)
+    except BaseException:
+        _delete_files(stored)
+        raise
+    return message
+
+
+def _after_posting(
+    message: Message,
+    thread: Thread,
+    actor: User,
+    case_partner: CasePartner | None,
+    stored: list[MessageAttachment],
+) -> None:
+    """Mentions, the audit event, mail and notifications of a message just saved (same transaction)."""
+    channel = message.channel
+    mentioned = _resolve_mentions(message.body, thread) if channel == Channel.INTERNAL else []
     message.mentions.set(mentioned)
-    record_event(message, tag="message:posted", actor=actor, changes={"channel": (None, channel)})
+    changes: dict[str, tuple[object, object]] = {"channel": (None, channel)}
+    if stored:
+        changes["attachments"] = (None, ", ".join(f"{a.original_name} sha256:{a.sha256}" for a in stored))
+    record_event(message, tag="message:posted", actor=actor, changes=changes)
     mail_researcher(message)
     report = thread.report
     if report is not None and actor.pk == report.researcher_id and report.state == Report.State.NEEDS_INFO:
@@ -191,7 +267,6 @@ def post_message(
         else:
             notify_partner_of_message(case_partner, author=actor)
     notify_about_message(message, mentioned=mentioned)
-    return message
 
 
 @transaction.atomic
@@ -200,7 +275,7 @@ def edit_message(message: Message, *, body: str, actor: User) -> Message:
     if message.is_event or message.author_id != actor.pk:
         raise PermissionDenied("Only the author can edit a message.")
     message = Message.objects.select_for_update().get(pk=message.pk)
-    body = _clean_body(body)
+    body = _clean_body(body, has_attachments=message.attachments.exists())
     if body == message.body:
         return message
     MessageRevision.objects.create(

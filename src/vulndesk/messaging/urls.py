@@ -14,6 +14,11 @@ urlpatterns: list[URLPattern] = [
     path("partner/", views.partner_cases, name="partner_cases"),
     path("partner/cases/<int:case_id>/", views.partner_case, name="partner_case"),
     path("messages/<int:message_id>/edit/", views.message_edit, name="message_edit"),
+    path(
+        "messages/<int:message_id>/attachments/<int:attachment_id>/",
+        views.message_attachment,
+        name="message_attachment",
+    ),
     path("account/mail/", views.mail_preferences, name="mail_preferences"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),

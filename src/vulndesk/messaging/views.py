@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -19,6 +20,8 @@ from vulndesk.catalog.models import Product, Team
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.permissions import Permission, Role, can, is_staff_role, role_of
 from vulndesk.core.portal import paginate, signed_in_user
+from vulndesk.intake.downloads import attachment_response
+from vulndesk.intake.filetypes import KINDS
 from vulndesk.intake.models import Report
 from vulndesk.messaging.forms import (
     MailPreferenceForm,
@@ -69,6 +72,7 @@ from vulndesk.messaging.selectors import (
     get_case_partner_for_staff,
     get_case_partner_for_user,
     get_case_thread_for_user,
+    get_message_attachment_for_user,
     get_message_for_user,
     get_outbound_mail_for_user,
     get_report_thread_for_user,
@@ -81,7 +85,7 @@ from vulndesk.messaging.selectors import (
     list_revisions_for_user,
     list_vulnerabilities_shared_with,
 )
-from vulndesk.messaging.services import edit_message, post_message, update_mail_preferences
+from vulndesk.messaging.services import MAX_ATTACHMENTS, edit_message, post_message, update_mail_preferences
 from vulndesk.messaging.subscriptions import followed_cases, subscribe, unsubscribe
 from vulndesk.scoring.models import Vulnerability
 from vulndesk.triage.models import Case
@@ -156,7 +160,25 @@ def thread_context(
         "chosen_template": chosen,
         "template_preview": render_markdown(str(form["body"].value() or "")) if chosen else "",
         "organization_name": settings.ORGANIZATION_NAME,
+        "attachment_hint": _attachment_hint(),
     }
+
+
+def _attachment_hint() -> str:
+    """The file rules as people read them (the same as for report attachments)."""
+    kinds = ", ".join(KINDS[name].label for name in settings.INTAKE_ATTACHMENT_KINDS if name in KINDS)
+    return (
+        f"Up to {MAX_ATTACHMENTS} files, {filesizeformat(settings.INTAKE_ATTACHMENT_MAX_BYTES)} each and "
+        f"{filesizeformat(settings.INTAKE_REPORT_ATTACHMENTS_MAX_BYTES)} together. We accept: {kinds}. "
+        "Files are checked by their content; only those who can read this message can download them."
+    )
+
+
+@login_required
+@require_safe
+def message_attachment(request: HttpRequest, message_id: int, attachment_id: int) -> FileResponse:
+    """A message's file, as a download, for whoever may read the message (404 for anyone else)."""
+    return attachment_response(get_message_attachment_for_user(signed_in_user(request), message_id, attachment_id))
 
 
 def _post(request: HttpRequest, user: User, thread: Thread) -> HttpResponse | MessageForm:
@@ -167,12 +189,16 @@ def _post(request: HttpRequest, user: User, thread: Thread) -> HttpResponse | Me
         try:
             reply_to_id = form.cleaned_data["reply_to"]
             reply_to = get_message_for_user(user, reply_to_id) if reply_to_id else None
+            chosen = form.cleaned_data.get("organization") or ""
             message = post_message(
                 thread,
                 channel=form.cleaned_data["channel"],
                 body=form.cleaned_data["body"],
                 actor=user,
                 reply_to=reply_to,
+                # The form offers only organizations invited to this case (staff); partners write in their own.
+                organization=next((o for o in organizations if str(o.pk) == chosen), None),
+                attachments=request.FILES.getlist("attachments"),
             )
         except Http404:
             form.add_error(None, "The message you replied to is not in this thread; write without replying.")

@@ -8,6 +8,7 @@ every kind of outside viewer, and the marker must never appear in the response.
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from vulndesk.accounts.models import User
@@ -34,6 +35,8 @@ class World:
     researcher_message_id: int
     case_id: int
     acme_member: User
+    note_file: str  # download paths of files whose content carries the markers
+    beta_file: str
 
 
 @pytest.fixture
@@ -42,7 +45,13 @@ def world(researcher: User, analyst: User, coordinator: User) -> World:
     case = CaseFactory.create()
     CaseReport.objects.create(case=case, report=report)
     public = report_message(report, researcher, "Public question from the researcher")
-    report_message(report, analyst, f"{MARKER} {REPORT_MARKER} on the report", channel=Channel.INTERNAL)
+    noted = post_message(
+        Thread(report=report),
+        channel=Channel.INTERNAL,
+        body=f"{MARKER} {REPORT_MARKER} on the report",
+        actor=analyst,
+        attachments=[SimpleUploadedFile("note.txt", f"{MARKER} {REPORT_MARKER} in a file".encode())],
+    )
     note = report_message(report, analyst, f"{MARKER} {REPORT_MARKER} first text", channel=Channel.INTERNAL)
     edit_message(note, body="Edited note, earlier text kept", actor=analyst)
     case_note(case, coordinator, f"{MARKER} on the case")
@@ -54,7 +63,11 @@ def world(researcher: User, analyst: User, coordinator: User) -> World:
         )
         invite_partner(case, organization, shared_summary=f"{name} summary", actor=coordinator)
     beta = post_message(
-        Thread(case=case), channel=Channel.PARTNER, body=f"{BETA_MARKER} from Beta", actor=members["Beta"]
+        Thread(case=case),
+        channel=Channel.PARTNER,
+        body=f"{BETA_MARKER} from Beta",
+        actor=members["Beta"],
+        attachments=[SimpleUploadedFile("beta.txt", f"{BETA_MARKER} in a file".encode())],
     )
     post_message(
         Thread(case=case),
@@ -65,7 +78,13 @@ def world(researcher: User, analyst: User, coordinator: User) -> World:
     )
     post_message(Thread(case=case), channel=Channel.PARTNER, body="Acme question", actor=members["Acme"])
     return World(
-        report=report, note_id=note.pk, researcher_message_id=public.pk, case_id=case.pk, acme_member=members["Acme"]
+        report=report,
+        note_id=note.pk,
+        researcher_message_id=public.pk,
+        case_id=case.pk,
+        acme_member=members["Acme"],
+        note_file=f"messages/{noted.pk}/attachments/{noted.attachments.get().pk}",
+        beta_file=f"messages/{beta.pk}/attachments/{beta.attachments.get().pk}",
     )
 
 
@@ -87,6 +106,13 @@ def _urls(world: World) -> list[tuple[str, str]]:
         ("page", "/partner/"),
         ("page", f"/partner/cases/{case}/"),
         ("api", f"/api/v1/cases/{case}/messages?channel=partner"),
+        ("api", f"/api/v1/{world.note_file}"),
+        ("page", f"/{world.note_file}/"),
+        ("api", f"/api/v1/{world.beta_file}"),
+        ("page", f"/{world.beta_file}/"),
+        ("api", f"/api/v1/cases/{case}/partners"),
+        ("api", "/api/v1/partner/cases"),
+        ("api", f"/api/v1/partner/cases/{case}"),
     ]
 
 
@@ -97,7 +123,9 @@ def _fetch(kind: str, url: str, user: User | None) -> bytes:
         headers["Authorization"] = f"Bearer {issue_token(user, name='isolation', actor=user).secret}"
     elif user is not None:
         client.force_login(user)
-    return client.get(url, headers=headers, follow=True).content
+    response = client.get(url, headers=headers, follow=True)
+    # A download streams; the markers are in the files' content too.
+    return b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("viewer", ["researcher", "outsider", None])
