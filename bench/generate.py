@@ -214,10 +214,17 @@ class _Writer:
         days = 60 if state in _OPEN else 180 if state == S.CONFIRMED else 3 * 365
         return self.now - dt.timedelta(seconds=self.rng.uniform(600, days * 86_400))
 
-    def report(self, pk: int) -> Report:
-        state = self.rng.choices(self.states, self.state_weights)[0]
+    def timeline(self, count: int) -> list[tuple[dt.datetime, str]]:
+        """Every report's arrival and state, oldest first: ids then grow with time, as in a live table.
+
+        That also places rows the way a live table does: open reports, the recent ones, sit
+        together at the end of the table instead of scattered across it.
+        """
+        states = self.rng.choices(self.states, self.state_weights, k=count)
+        return sorted((self.created_at(state), state) for state in states)
+
+    def report(self, pk: int, created_at: dt.datetime, state: str) -> Report:
         product = self.rng.choices(self.products, self.product_weights)[0]
-        created_at = self.created_at(state)
         updated_at = created_at + (self.now - created_at) * self.rng.random() * (0.1 if state in _OPEN else 1)
         report = Report(
             pk=pk,
@@ -345,11 +352,15 @@ def generate_reports(
     insert = _copy_batch if connection.vendor == "postgresql" else _bulk_create_batch
     batch_size = COPY_BATCH_SIZE if connection.vendor == "postgresql" else BATCH_SIZE
     next_id = (Report.objects.aggregate(newest=Max("pk"))["newest"] or 0) + 1
+    timeline = writer.timeline(count)
     written, next_report = 0, 10
     with _given_timestamps(Report), _indexes_built_afterwards(count, say):
         while written < count:
             # Ids are known before insert, so duplicates can point back to earlier reports.
-            rows = [writer.report(next_id + written + offset) for offset in range(min(batch_size, count - written))]
+            rows = [
+                writer.report(next_id + written + offset, *timeline[written + offset])
+                for offset in range(min(batch_size, count - written))
+            ]
             with transaction.atomic():
                 insert(rows, report_type)
             writer.remember(rows)

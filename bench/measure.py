@@ -50,7 +50,7 @@ SORTS = ("-age", "updated", "title")
 ANALYST_EMAIL = "bench.analyst@bench.vulndesk.test"
 # Bump when the generator or the preparation changes what a seeded database holds: kept
 # databases with another version are seeded again.
-DATA_VERSION = 3
+DATA_VERSION = 4
 STAMP_TABLE = "bench_stamp"
 
 

@@ -5,7 +5,8 @@ migrated and seeded). It first gives reports what triage adds to them in real li
 already gave most a priority, as scoring would): an assignee for some and the SLA snapshot of every open report
 (through `refresh_open_report_slas`, as `vulndesk triage warn-breaches` keeps them). Then it times
 the queue endpoint per filter shape and, for the same requests, the raw SQL a hand-written page
-would need (the count and one page of rows), and prints the ratio of the two p95s.
+would need (the count, bounded at QUEUE_COUNT_LIMIT like the API's, and one page of rows), and
+prints the ratio of the two p95s.
 
 Import this module only after Django is set up.
 """
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from vulndesk.accounts.models import User
 from vulndesk.intake.models import Report
-from vulndesk.triage.selectors import QueueFilters, list_queue_for_user
+from vulndesk.triage.selectors import QUEUE_COUNT_LIMIT, QueueFilters, list_queue_for_user
 from vulndesk.triage.sla import refresh_open_report_slas
 
 ENDPOINT = "/api/v1/queue"
@@ -106,8 +107,9 @@ def _filters(params: dict[str, Any]) -> QueueFilters:
 
 
 def _raw_sql_ms(queryset: QuerySet[Report]) -> float:
-    """The same page as plain SQL through the driver: the count, then one page of rows with its joins."""
-    count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
+    """The same page as plain SQL through the driver: the count (bounded like the API's), then one page with its joins."""
+    limited = queryset.order_by().values("pk")[: QUEUE_COUNT_LIMIT + 1]
+    count_sql, count_params = limited.query.sql_with_params()
     page_sql, page_params = queryset[:PAGE_SIZE].query.sql_with_params()
     began = time.perf_counter()
     with connection.cursor() as cursor:

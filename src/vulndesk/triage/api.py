@@ -1,6 +1,7 @@
 """Triage: moving reports through their states, and cases grouping confirmed reports."""
 
 import datetime as dt
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -59,6 +60,7 @@ from vulndesk.triage.schemas import (
 from vulndesk.triage.selectors import (
     can_see_queue,
     case_timeline,
+    count_queue,
     get_case_for_user,
     get_saved_view_for_user,
     get_shared_validation_for_user,
@@ -131,11 +133,18 @@ def _queue_page(user: User, query: QueueQuery) -> dict[str, Any]:
     """One page of the queue as `user` (who may see it) asked for it: GET /reports and GET /queue both answer with it."""
     now = timezone.now()
     filters = query.filters()
-    page = paginate(
-        list_queue_for_user(user, filters, sort=query.sort, now=now),
-        query,
-        lambda report: QueueItemOut.of_queue(report, now),
-    )
+    reports = list_queue_for_user(user, filters, sort=query.sort, now=now)
+    # Counted up to a limit (see count_queue): an exact count of a million reports costs more than the page.
+    count, is_exact = count_queue(reports)
+    start = (query.page - 1) * query.page_size
+    page: dict[str, Any] = {
+        "items": [QueueItemOut.of_queue(report, now) for report in reports[start : start + query.page_size]],
+        "count": count,
+        "count_is_exact": is_exact,
+        "page": query.page,
+        "page_size": query.page_size,
+        "pages": math.ceil(count / query.page_size),
+    }
     if query.with_counts:
         page["state_counts"] = queue_state_counts(user, filters, now=now)
     return page

@@ -256,7 +256,14 @@ def _has_sla(report: Report) -> bool:
         return False
 
 
+_COUNT_IS_EXACT = Field(
+    True,
+    description="false: more reports match than `count`, where counting stopped (10,000); later pages still load.",
+)
+
+
 class QueuePage(Page[QueueItemOut]):
+    count_is_exact: bool = _COUNT_IS_EXACT
     state_counts: dict[str, int] | None = Field(
         None, description="With with_counts=true: reports per state under every filter but `state`."
     )
@@ -267,6 +274,7 @@ AnyListedReportOut = Annotated[QueueItemOut | ResearcherReportOut, Field(discrim
 
 
 class ReportListPage(Page[AnyListedReportOut]):
+    count_is_exact: bool = _COUNT_IS_EXACT
     state_counts: dict[str, int] | None = Field(
         None, description="Staff, with with_counts=true: reports per state under every filter but `state`."
     )

@@ -1,0 +1,84 @@
+"""What keeps the queue fast at a million reports without changing its answers: bounded counts and plan-friendly queries."""
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+import time_machine
+
+from vulndesk.accounts.models import User
+from vulndesk.core.services import enter_initial_state
+from vulndesk.core.tests.api_client import ApiClient
+from vulndesk.core.tests.factories import ProductFactory, ReportFactory
+from vulndesk.intake.models import Report
+from vulndesk.triage import selectors
+from vulndesk.triage.selectors import QueueFilters, count_queue, list_queue_for_user
+from vulndesk.triage.sla import refresh_missing_report_slas
+
+Api = Callable[[User | None], ApiClient]
+MONDAY_10 = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC)
+OPEN = ("new", "triaging", "needs_info", "validating")
+
+
+def _received(when: dt.datetime, **fields: object) -> Report:
+    with time_machine.travel(when, tick=False):
+        report = ReportFactory.create(**fields)
+        enter_initial_state(report, actor=report.researcher)
+    return report
+
+
+def test_count_is_exact_up_to_the_limit_and_says_so_past_it(analyst: User) -> None:
+    ReportFactory.create_batch(4)
+    reports = list_queue_for_user(analyst)
+
+    assert count_queue(reports, limit=4) == (4, True)
+    assert count_queue(reports, limit=3) == (3, False)
+
+
+def test_api_says_when_the_count_stopped_and_later_pages_still_load(
+    api: Api, analyst: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ReportFactory.create_batch(5)
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_LIMIT", 3)
+
+    first = api(analyst).get("/queue", {"page_size": 2}).json()
+    third = api(analyst).get("/queue", {"page_size": 2, "page": 3}).json()
+
+    assert (first["count"], first["count_is_exact"], first["pages"]) == (3, False, 2)
+    assert len(third["items"]) == 1
+
+
+def test_api_count_is_exact_under_the_limit(api: Api, analyst: User) -> None:
+    ReportFactory.create_batch(2)
+
+    body = api(analyst).get("/queue").json()
+
+    assert (body["count"], body["count_is_exact"]) == (2, True)
+
+
+def test_product_filter_of_an_unknown_slug_finds_nothing(analyst: User) -> None:
+    ReportFactory.create(product=ProductFactory.create(slug="forms"))
+
+    assert not list_queue_for_user(analyst, QueueFilters(product="no-such-product")).exists()
+
+
+def test_open_reports_by_sla_due_time_are_ordered_by_their_snapshots(analyst: User) -> None:
+    late = _received(MONDAY_10 - dt.timedelta(hours=1))
+    early = _received(MONDAY_10 - dt.timedelta(hours=5), state=Report.State.TRIAGING)
+    _received(MONDAY_10 - dt.timedelta(hours=9), state=Report.State.SPAM)
+    refresh_missing_report_slas()
+
+    ordered = list(list_queue_for_user(analyst, QueueFilters(states=OPEN), sort="sla_due"))
+
+    assert ordered == [early, late]
+
+
+def test_search_sorted_by_priority_keeps_unscored_last(analyst: User) -> None:
+    unscored = ReportFactory.create(title="Heap overflow in the PNG decoder")
+    p3 = ReportFactory.create(title="PNG chunk overflow", priority=3)
+    p0 = ReportFactory.create(title="Overflow in PNG metadata", priority=0)
+    ReportFactory.create(title="Stored XSS", priority=0)
+
+    ordered = list(list_queue_for_user(analyst, QueueFilters(q="overflow", states=OPEN), sort="priority"))
+
+    assert ordered == [p0, p3, unscored]
