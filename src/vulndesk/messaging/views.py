@@ -37,7 +37,6 @@ from vulndesk.messaging.forms import (
 from vulndesk.messaging.inbound import discard_quarantined_mail, release_quarantined_mail
 from vulndesk.messaging.models import (
     AutomaticMessage,
-    CasePartner,
     Channel,
     MailPreference,
     Message,
@@ -104,8 +103,9 @@ def _partner_organizations(user: User, thread: Thread) -> list[PartnerOrganizati
     """Staff writing on a case choose among the organizations invited to it; nobody else chooses."""
     if thread.case is None or partner_organization_of(user) is not None or not is_staff_role(user):
         return []
-    invited = CasePartner.objects.filter(case=thread.case, removed_at__isnull=True).select_related("organization")
-    return [case_partner.organization for case_partner in invited.order_by("organization__name")]
+    # Names and ids only: a case may have a hundred partners, and this runs on every thread page.
+    invited = PartnerOrganization.objects.filter(cases__case=thread.case, cases__removed_at__isnull=True)
+    return list(invited.only("id", "name").order_by("name"))
 
 
 def _case_of(thread: Thread, user: User) -> Case | None:
@@ -134,10 +134,13 @@ def thread_context(
         form = MessageForm(channels=channels, organizations=_partner_organizations(user, thread), initial=initial)
     # Long threads are shown a page at a time, the latest page first (a case with thousands of
     # messages must still open at once); the API pages the same way.
-    paginator = Paginator(list_messages_for_user(user, thread), THREAD_PAGE_SIZE)
+    messages = list_messages_for_user(user, thread)
+    # Page through ids: sorting and skipping thousands of rows is cheap without their text and
+    # joins, and only the page's rows are then read in full (with authors, files, mentions).
+    paginator = Paginator(messages.prefetch_related(None).values_list("pk", flat=True), THREAD_PAGE_SIZE)
     requested = request.GET.get("page", "")
     page = paginator.get_page(requested if requested.isdigit() else paginator.num_pages)
-    thread_messages = list(page.object_list)
+    thread_messages = list(messages.filter(pk__in=list(page.object_list)))
     reply_to_id = str(form["reply_to"].value() or "")
     replying_to = next((m for m in thread_messages if str(m.pk) == reply_to_id), None)
     if replying_to is None and reply_to_id.isdigit():

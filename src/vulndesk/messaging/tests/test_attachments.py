@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 from pytest_django.fixtures import Settings
 
 from vulndesk.accounts.models import User
@@ -495,3 +495,25 @@ def test_internal_file_names_do_not_appear_in_the_researchers_thread(files: File
     assert "thread.txt" in page
     assert "report-note.txt" not in page
     assert "report-note.txt" not in api
+
+
+def test_files_on_a_long_thread_cost_no_query_per_message(
+    client: Client, coordinator: User, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    case = CaseFactory.create()
+    for number in range(30):
+        post_message(
+            Thread(case=case),
+            channel=Channel.INTERNAL,
+            body=f"note {number}",
+            actor=coordinator,
+            attachments=[upload(f"file{number:02d}.txt", TEXT)],
+        )
+    client.force_login(coordinator)
+    client.get(f"/cases/{case.pk}/messages/")  # warm the session and content-type caches
+
+    with django_assert_max_num_queries(15):
+        page = client.get(f"/cases/{case.pk}/messages/").content.decode()
+
+    assert "file00.txt" in page
+    assert "file29.txt" in page
