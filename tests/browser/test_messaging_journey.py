@@ -29,21 +29,31 @@ def test_researcher_and_analyst_exchange_messages(page: Page, live_server: LiveS
     report = ReportFactory.create(researcher=researcher, title="Token leak in export")
     url = f"{live_server.url}/reports/{report.pk}/"
 
-    # The researcher writes first, with the keyboard only.
+    # The researcher writes first, with the keyboard only (the file comes from the file chooser).
     sign_in(page, live_server.url, researcher.email)
     page.goto(url)
     expect(page.get_by_role("heading", name="Conversation")).to_be_visible()
     page.get_by_label("Message").focus()
     page.keyboard.type("The token is in **every** export, see step 3.")
-    page.keyboard.press("Tab")
+    page.get_by_label("Add files").set_input_files(
+        files=[{"name": "steps.txt", "mimeType": "text/plain", "buffer": b"1. export\n2. open\n3. read the token\n"}]
+    )
+    page.get_by_label("Message").focus()
+    page.keyboard.press("Tab")  # the file field
+    page.keyboard.press("Tab")  # the button
     page.keyboard.press("Enter")
-    expect(page.locator(".thread-message").filter(has_text="The token is in every export")).to_be_visible()
+    posted = page.locator(".thread-message").filter(has_text="The token is in every export")
+    expect(posted).to_be_visible()
+    expect(posted.get_by_role("link", name="steps.txt")).to_be_visible()
     sign_out(page)
 
     # The analyst notes something for the team, then answers the researcher.
     sign_in(page, live_server.url, "ana@example.test")
     page.goto(url)
     expect(page.get_by_text("The token is in every export")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="steps.txt").click()
+    assert download.value.suggested_filename == "steps.txt"
     expect(page.get_by_label("Internal note (staff only, never shown to the researcher)")).to_be_checked()
     page.get_by_label("Message").fill("Looks like the serializer; do not promise a date yet.")
     page.get_by_role("button", name="Post message").click()

@@ -18,10 +18,9 @@ class MessageForm(forms.Form):
     channel = forms.ChoiceField(widget=forms.RadioSelect, label="Post as")
     body = forms.CharField(
         label="Message",
-        # The service requires text unless files are attached; it says so on this field.
-        required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Markdown: **bold**, *italic*, `code`, lists, [links](https://…).",
+        error_messages={"required": "Write a message, or add a file."},
     )
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -30,6 +29,7 @@ class MessageForm(forms.Form):
         *args: Any,
         channels: frozenset[str],
         organizations: list[PartnerOrganization] | None = None,
+        has_files: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -56,6 +56,8 @@ class MessageForm(forms.Form):
             self.initial.setdefault("channel", ordered[0].value)
         if len(ordered) == 1:
             field.widget = forms.HiddenInput()
+        if has_files:
+            self.fields["body"].required = False  # files alone are a message
 
 
 class MessageEditForm(forms.Form):

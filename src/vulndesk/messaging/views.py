@@ -187,7 +187,10 @@ def message_attachment(request: HttpRequest, message_id: int, attachment_id: int
 def _post(request: HttpRequest, user: User, thread: Thread) -> HttpResponse | MessageForm:
     """Handle the form; a redirect on success, else the bound form with its errors."""
     organizations = _partner_organizations(user, thread)
-    form = MessageForm(request.POST, channels=writable_channels(user, thread), organizations=organizations)
+    files = request.FILES.getlist("attachments")
+    form = MessageForm(
+        request.POST, channels=writable_channels(user, thread), organizations=organizations, has_files=bool(files)
+    )
     if form.is_valid():
         try:
             reply_to_id = form.cleaned_data["reply_to"]
@@ -201,7 +204,7 @@ def _post(request: HttpRequest, user: User, thread: Thread) -> HttpResponse | Me
                 reply_to=reply_to,
                 # The form offers only organizations invited to this case (staff); partners write in their own.
                 organization=next((o for o in organizations if str(o.pk) == chosen), None),
-                attachments=request.FILES.getlist("attachments"),
+                attachments=files,
             )
         except Http404:
             form.add_error(None, "The message you replied to is not in this thread; write without replying.")

@@ -517,3 +517,16 @@ def test_files_on_a_long_thread_cost_no_query_per_message(
 
     assert "file00.txt" in page
     assert "file29.txt" in page
+
+
+def test_the_web_form_posts_files_without_text(client: Client, researcher: User) -> None:
+    report = _report(researcher)
+    client.force_login(researcher)
+
+    response = client.post(
+        f"/reports/{report.pk}/messages/",
+        {"channel": "researcher", "body": "", "attachments": [upload("poc.txt", TEXT)]},
+    )
+
+    assert response.status_code == 302
+    assert Message.objects.get().attachments.count() == 1

@@ -71,7 +71,7 @@ def test_empty_message_comes_back_with_the_reason(client: Client, researcher: Us
     response = client.post(f"/reports/{report.pk}/messages/", {"channel": "researcher", "body": ""})
 
     assert response.status_code == 400
-    assert b"Write a message; it is empty." in response.content
+    assert b"Write a message, or add a file." in response.content
 
 
 def test_rule_violation_is_shown_on_the_form(client: Client, researcher: User) -> None:
