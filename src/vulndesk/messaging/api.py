@@ -15,7 +15,12 @@ from vulndesk.intake.downloads import attachment_response
 from vulndesk.intake.selectors import get_report_for_user
 from vulndesk.messaging.models import CasePartner, Message, PartnerOrganization, ResponseTemplate
 from vulndesk.messaging.notifications import list_notifications_for_user, mark_read, unread_count
-from vulndesk.messaging.partners import log_partner_view, set_partner_status, set_shared_vulnerabilities
+from vulndesk.messaging.partners import (
+    log_if_partner,
+    log_partner_view,
+    set_partner_status,
+    set_shared_vulnerabilities,
+)
 from vulndesk.messaging.permissions import Thread, partner_on_case, partner_organization_of
 from vulndesk.messaging.rendering import render_markdown
 from vulndesk.messaging.responses import active_templates, render_template
@@ -174,7 +179,12 @@ def post_case_message_with_files(
 )
 def get_message_attachment(request: HttpRequest, message_id: int, attachment_id: int) -> FileResponse:
     """For whoever may read the message's channel (a partner: only their own organization's); 404 for anyone else."""
-    return attachment_response(get_message_attachment_for_user(caller(request), message_id, attachment_id))
+    user = caller(request)
+    attachment = get_message_attachment_for_user(user, message_id, attachment_id)
+    log_if_partner(
+        user, attachment.message.case, what=f"file {attachment.original_name} of message #{message_id} (API)"
+    )
+    return attachment_response(attachment)
 
 
 @router.patch(

@@ -32,6 +32,7 @@ from vulndesk.messaging.models import (
     SharedVulnerability,
 )
 from vulndesk.messaging.outbox import queue_mail
+from vulndesk.messaging.permissions import partner_on_case
 from vulndesk.scoring.models import Vulnerability
 from vulndesk.triage.models import Case
 
@@ -281,6 +282,15 @@ def set_partner_status(
 def log_partner_view(case_partner: CasePartner, *, actor: User, what: str) -> None:
     """Everything a partner sees is recorded: which case, what, when, who."""
     record_event(case_partner.case, tag="partner:viewed", actor=actor, rationale=f"{case_partner.organization}: {what}")
+
+
+def log_if_partner(user: User, case: Case | None, *, what: str) -> None:
+    """Record what a partner opened on `case` (a thread page, a file); nothing for anyone else."""
+    if case is None or user.role != Role.PARTNER:
+        return
+    case_partner = partner_on_case(user, case)
+    if case_partner is not None:
+        log_partner_view(case_partner, actor=user, what=what)
 
 
 def silent_partners(case: Case) -> QuerySet[CasePartner]:

@@ -115,6 +115,7 @@ def get_message_attachment_for_user(user: User, message_id: int, attachment_id: 
     attachment = MessageAttachment.objects.filter(message=message, pk=attachment_id).first()
     if attachment is None:
         raise Http404("No such attachment.")
+    attachment.message = message  # already read, with its report and case
     return attachment
 
 

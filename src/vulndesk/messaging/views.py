@@ -52,6 +52,7 @@ from vulndesk.messaging.partners import (
     add_partner_member,
     get_or_create_organization,
     invite_partner,
+    log_if_partner,
     log_partner_view,
     set_partner_status,
     set_shared_vulnerabilities,
@@ -181,7 +182,10 @@ def _attachment_hint() -> str:
 @require_safe
 def message_attachment(request: HttpRequest, message_id: int, attachment_id: int) -> FileResponse:
     """A message's file, as a download, for whoever may read the message (404 for anyone else)."""
-    return attachment_response(get_message_attachment_for_user(signed_in_user(request), message_id, attachment_id))
+    user = signed_in_user(request)
+    attachment = get_message_attachment_for_user(user, message_id, attachment_id)
+    log_if_partner(user, attachment.message.case, what=f"file {attachment.original_name} of message #{message_id}")
+    return attachment_response(attachment)
 
 
 def _post(request: HttpRequest, user: User, thread: Thread) -> HttpResponse | MessageForm:
@@ -241,7 +245,9 @@ def report_messages(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_messages(request: HttpRequest, case_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    return _thread_page(request, user, get_case_thread_for_user(user, case_id))
+    thread = get_case_thread_for_user(user, case_id)
+    log_if_partner(user, thread.case, what="conversation page")
+    return _thread_page(request, user, thread)
 
 
 @login_required

@@ -530,3 +530,22 @@ def test_the_web_form_posts_files_without_text(client: Client, researcher: User)
 
     assert response.status_code == 302
     assert Message.objects.get().attachments.count() == 1
+
+
+@pytest.mark.parametrize("api", [False, True], ids=["page", "api"])
+def test_a_partners_download_is_recorded(files: Files, api: bool) -> None:
+    _download(files.acme_channel, files.acme_member, api=api)
+
+    event = AuditEvent.objects.filter(tag="partner:viewed", actor=files.acme_member).latest("pk")
+    assert "file acme.txt" in event.rationale
+
+
+def test_a_partners_visit_to_the_conversation_page_is_recorded(files: Files) -> None:
+    client = Client()
+    client.force_login(files.acme_member)
+
+    client.get(f"/cases/{files.acme_channel.message.case_id}/messages/")
+
+    assert AuditEvent.objects.filter(
+        tag="partner:viewed", actor=files.acme_member, rationale__endswith="conversation page"
+    ).exists()
