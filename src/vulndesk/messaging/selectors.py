@@ -1,13 +1,16 @@
 """Reading threads. Every query here is filtered by the channels the caller may read, first."""
 
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from vulndesk.accounts.models import User
-from vulndesk.core.permissions import Role, role_of
+from vulndesk.core.permissions import Permission, Role, can, role_of
 from vulndesk.intake.selectors import get_report_for_user
 from vulndesk.messaging.models import (
     CasePartner,
@@ -146,6 +149,56 @@ def list_bounced_addresses_for_user(user: User) -> QuerySet[MailAddress]:
     if not sees_outbox(user):
         raise PermissionDenied("The outbox is for the security team members who read reports.")
     return MailAddress.objects.filter(bounced_at__isnull=False).order_by("-bounced_at")
+
+
+@dataclass(frozen=True)
+class MailFile:
+    """One file the embedded mail backend wrote (one per connection: one or more mails)."""
+
+    name: str
+    modified: dt.datetime
+    size: int
+
+
+def _mail_folder() -> Path | None:
+    """Where mail is written when no mail server is configured (VULNDESK_EMAIL_URL unset); else None."""
+    if settings.EMAIL_BACKEND != "django.core.mail.backends.filebased.EmailBackend":
+        return None
+    return Path(settings.EMAIL_FILE_PATH)
+
+
+def list_mail_files_for_user(user: User) -> list[MailFile] | None:
+    """The mail files, newest first, for administrators; None when mail goes to a server instead.
+
+    Every mail is here, also what does not pass through the outbox (sign-in links, intake's
+    acknowledgments). PermissionDenied for anyone else: the files hold every mail in clear.
+    """
+    if not can(user, Permission.USER_MANAGE):
+        raise PermissionDenied("Mail written to files is shown to administrators only.")
+    folder = _mail_folder()
+    if folder is None:
+        return None
+    if not folder.is_dir():
+        return []
+    files = [
+        MailFile(
+            name=path.name,
+            modified=dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC),
+            size=path.stat().st_size,
+        )
+        for path in folder.iterdir()
+        if path.is_file()
+    ]
+    return sorted(files, key=lambda file: (file.modified, file.name), reverse=True)
+
+
+def read_mail_file_for_user(user: User, name: str) -> tuple[MailFile, str]:
+    """One mail file's text, for administrators; Http404 unless `name` is a file of the folder listing."""
+    listed = {file.name: file for file in list_mail_files_for_user(user) or []}
+    folder = _mail_folder()
+    if name not in listed or folder is None:  # only names from the listing: no path from the request
+        raise Http404("No such mail file.")
+    return listed[name], (folder / name).read_text(encoding="utf-8", errors="replace")
 
 
 def list_quarantined_mail_for_user(user: User) -> QuerySet[QuarantinedMail]:

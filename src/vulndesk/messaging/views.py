@@ -77,6 +77,7 @@ from vulndesk.messaging.selectors import (
     get_outbound_mail_for_user,
     get_report_thread_for_user,
     list_bounced_addresses_for_user,
+    list_mail_files_for_user,
     list_messages_for_user,
     list_outbound_mail_for_user,
     list_partner_cases_for_user,
@@ -84,6 +85,7 @@ from vulndesk.messaging.selectors import (
     list_quarantined_mail_for_user,
     list_revisions_for_user,
     list_vulnerabilities_shared_with,
+    read_mail_file_for_user,
 )
 from vulndesk.messaging.services import MAX_ATTACHMENTS, edit_message, post_message, update_mail_preferences
 from vulndesk.messaging.subscriptions import followed_cases, subscribe, unsubscribe
@@ -319,6 +321,8 @@ def outbox(request: HttpRequest) -> HttpResponse:
         "counts": [(value, label, counts.get(value, 0)) for value, label in OutboundMail.Status.choices],
         "bounced": list_bounced_addresses_for_user(user)[:50],
         "held_count": list_quarantined_mail_for_user(user).count(),
+        "shows_mail_files": can(user, Permission.USER_MANAGE)
+        and settings.EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend",
     }
     return render(request, "messaging/outbox.html", context)
 
@@ -354,6 +358,22 @@ def outbox_clear_bounce(request: HttpRequest, address_id: int) -> HttpResponse:
     clear_bounce(entry, actor=user)
     flash.success(request, f"{entry.email} may receive mail again; resend the mail it missed from its page.")
     return redirect("outbox")
+
+
+@login_required
+@require_safe
+def mail_files(request: HttpRequest) -> HttpResponse:
+    """Administrators: the mail written to files because no mail server is configured (embedded mode)."""
+    files = list_mail_files_for_user(signed_in_user(request))
+    context = {"files": files[:200] if files is not None else None, "count": len(files or [])}
+    return render(request, "messaging/mail_files.html", context)
+
+
+@login_required
+@require_safe
+def mail_file(request: HttpRequest, name: str) -> HttpResponse:
+    file, text = read_mail_file_for_user(signed_in_user(request), name)
+    return render(request, "messaging/mail_file.html", {"file": file, "text": text})
 
 
 @login_required

@@ -1,8 +1,12 @@
 """The outbox pages for staff and the mail settings page."""
 
+from pathlib import Path
+
 import pytest
+from django.core.mail import send_mail
 from django.test import Client
 from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django.fixtures import Settings
 
 from vulndesk.accounts.models import User
 from vulndesk.core.tests.factories import ReportFactory
@@ -147,3 +151,60 @@ def test_held_mail_is_staff_only(client: Client, request: pytest.FixtureRequest,
 
     assert client.get("/outbox/held/").status_code == 403
     assert client.post(f"/outbox/held/{held.pk}/", {"decision": "discard"}).status_code == 403
+
+
+@pytest.fixture
+def mail_to_files(settings: Settings, tmp_path: Path) -> Path:
+    """The embedded default: no mail server configured, so Django writes every mail to a file."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "sent-mail"
+    return tmp_path / "sent-mail"
+
+
+def test_admins_read_the_mail_written_to_files(client: Client, admin_user: User, mail_to_files: Path) -> None:
+    send_mail("<script>alert(1)</script> subject", "Your sign-in link", None, ["someone@example.test"])
+    client.force_login(admin_user)
+
+    listing = client.get("/outbox/files/").content.decode()
+    (name,) = [path.name for path in mail_to_files.iterdir()]
+    page = client.get(f"/outbox/files/{name}/").content.decode()
+
+    assert name in listing
+    assert "Your sign-in link" in page
+    assert "someone@example.test" in page
+    assert "<script>alert(1)" not in page
+    assert "Mail written to files" in client.get("/outbox/").content.decode()
+
+
+def test_no_mail_yet_says_what_will_appear(client: Client, admin_user: User, mail_to_files: Path) -> None:
+    client.force_login(admin_user)
+
+    assert b"No mail has been written yet" in client.get("/outbox/files/").content
+
+
+def test_with_a_mail_server_there_are_no_mail_files(client: Client, admin_user: User, settings: Settings) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    client.force_login(admin_user)
+
+    assert b"A mail server is configured" in client.get("/outbox/files/").content
+    assert b"Mail written to files" not in client.get("/outbox/").content
+
+
+@pytest.mark.parametrize("role", ["analyst", "coordinator", "engineer", "researcher"])
+def test_only_admins_read_mail_files(
+    client: Client, request: pytest.FixtureRequest, role: str, mail_to_files: Path
+) -> None:
+    send_mail("Subject", "Secret link", None, ["someone@example.test"])
+    (name,) = [path.name for path in mail_to_files.iterdir()]
+    client.force_login(request.getfixturevalue(role))
+
+    assert client.get("/outbox/files/").status_code == 403
+    assert client.get(f"/outbox/files/{name}/").status_code == 403
+
+
+@pytest.mark.parametrize("name", ["..", "nothing.log", "..%2F..%2Fsettings.py"])
+def test_only_files_of_the_folder_are_read(client: Client, admin_user: User, mail_to_files: Path, name: str) -> None:
+    send_mail("Subject", "Body", None, ["someone@example.test"])
+    client.force_login(admin_user)
+
+    assert client.get(f"/outbox/files/{name}/").status_code == 404
