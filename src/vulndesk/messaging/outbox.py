@@ -148,12 +148,20 @@ def mail_researcher(message: Message) -> OutboundMail | None:
     )
     # Files are linked, not attached: a download checks who asks, a mail attachment would not
     # (and a forwarded mail would carry it on).
+    # An anonymous reporter cannot sign in: their files are on the page of the tracking link we
+    # mailed them once (the link's secret is not stored, so it cannot be repeated here).
+    anonymous = report.is_anonymous
     files = "".join(
-        f"\n- {attachment.original_name} ({attachment.size:,} bytes, SHA-256 {attachment.sha256}): "
-        f"{settings.BASE_URL}{reverse('message_attachment', args=[message.pk, attachment.pk])}"
+        f"\n- {attachment.original_name} ({attachment.size:,} bytes, SHA-256 {attachment.sha256})"
+        + (
+            ""
+            if anonymous
+            else f": {settings.BASE_URL}{reverse('message_attachment', args=[message.pk, attachment.pk])}"
+        )
         for attachment in message.attachments.all()
     )
-    files = f"Files (sign in to download):{files}\n\n" if files else ""
+    where = "open the tracking link from our first email to download them" if anonymous else "sign in to download"
+    files = f"Files ({where}):{files}\n\n" if files else ""
     body = (
         f"{sender} wrote on your report {report.reference}:\n\n{message.body}\n\n{files}"
         f"-- \nReply to this email, or on {url}\n"

@@ -11,7 +11,8 @@ from django.http import Http404
 
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Permission, Role, can, role_of
-from vulndesk.intake.selectors import get_report_for_user
+from vulndesk.intake.models import Report
+from vulndesk.intake.selectors import get_report_by_tracking_token, get_report_for_user
 from vulndesk.messaging.models import (
     CasePartner,
     Channel,
@@ -119,6 +120,32 @@ def get_message_attachment_for_user(user: User, message_id: int, attachment_id: 
     if attachment is None:
         raise Http404("No such attachment.")
     attachment.message = message  # already read, with its report and case
+    return attachment
+
+
+def list_tracked_thread(report: Report) -> QuerySet[Message]:
+    """An anonymous report's researcher thread, for whoever holds its tracking link (the caller
+    resolved the token with intake's get_report_by_tracking_token). Never another channel."""
+    if not report.is_anonymous:
+        raise Http404("No such thread.")
+    return (
+        Message.objects.filter(report=report, channel=Channel.RESEARCHER)
+        .select_related("author", "reply_to__author")
+        .prefetch_related("mentions", Prefetch("attachments", queryset=MessageAttachment.objects.defer("file")))
+        .order_by("created_at", "id")
+    )
+
+
+def get_tracked_message_attachment(token: str, message_id: int, attachment_id: int) -> MessageAttachment:
+    """A file in an anonymous report's researcher thread, for the holder of its tracking link; else Http404."""
+    report = get_report_by_tracking_token(token)
+    attachment = (
+        MessageAttachment.objects.select_related("message")
+        .filter(pk=attachment_id, message_id=message_id, message__in=list_tracked_thread(report))
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such attachment.")
     return attachment
 
 

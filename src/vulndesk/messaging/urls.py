@@ -15,6 +15,11 @@ urlpatterns: list[URLPattern] = [
     path("partner/cases/<int:case_id>/", views.partner_case, name="partner_case"),
     path("messages/<int:message_id>/edit/", views.message_edit, name="message_edit"),
     path(
+        "reports/track/<str:token>/messages/<int:message_id>/attachments/<int:attachment_id>/",
+        views.tracked_message_attachment,
+        name="tracked_message_attachment",
+    ),
+    path(
         "messages/<int:message_id>/attachments/<int:attachment_id>/",
         views.message_attachment,
         name="message_attachment",

@@ -76,6 +76,7 @@ from vulndesk.messaging.selectors import (
     get_message_for_user,
     get_outbound_mail_for_user,
     get_report_thread_for_user,
+    get_tracked_message_attachment,
     list_bounced_addresses_for_user,
     list_mail_files_for_user,
     list_messages_for_user,
@@ -84,6 +85,7 @@ from vulndesk.messaging.selectors import (
     list_partner_matrix_for_user,
     list_quarantined_mail_for_user,
     list_revisions_for_user,
+    list_tracked_thread,
     list_vulnerabilities_shared_with,
     read_mail_file_for_user,
 )
@@ -180,6 +182,14 @@ def _attachment_hint() -> str:
     )
 
 
+@require_safe
+def tracked_message_attachment(request: HttpRequest, token: str, message_id: int, attachment_id: int) -> FileResponse:
+    """A file of an anonymous report's researcher thread, for whoever holds its tracking link."""
+    response = attachment_response(get_tracked_message_attachment(token, message_id, attachment_id))
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    return response
+
+
 @login_required
 @require_safe
 def message_attachment(request: HttpRequest, message_id: int, attachment_id: int) -> FileResponse:
@@ -188,6 +198,22 @@ def message_attachment(request: HttpRequest, message_id: int, attachment_id: int
     attachment = get_message_attachment_for_user(user, message_id, attachment_id)
     log_if_partner(user, attachment.message.case, what=f"file {attachment.original_name} of message #{message_id}")
     return attachment_response(attachment)
+
+
+def tracked_thread_context(request: HttpRequest, report: Report, token: str) -> dict[str, object]:
+    """`messaging/_thread.html` for the holder of an anonymous report's tracking link: the
+    researcher thread, read-only (they answer by replying to our mail), files through the link."""
+    paginator = Paginator(list_tracked_thread(report), THREAD_PAGE_SIZE)
+    requested = request.GET.get("page", "")
+    page = paginator.get_page(requested if requested.isdigit() else paginator.num_pages)
+    return {
+        "thread": Thread(report=report),
+        "thread_messages": list(page.object_list),
+        "thread_page": page,
+        "post_url": reverse("report_tracked", args=[token]),
+        "tracking_token": token,
+        "organization_name": settings.ORGANIZATION_NAME,
+    }
 
 
 def _post(request: HttpRequest, user: User, thread: Thread) -> HttpResponse | MessageForm:

@@ -18,15 +18,24 @@ from vulndesk.intake.models import Report
 from vulndesk.messaging.notifications import unread_count
 from vulndesk.messaging.permissions import Thread
 from vulndesk.messaging.selectors import PartnerCell, PartnerRow
-from vulndesk.messaging.views import thread_context
+from vulndesk.messaging.views import thread_context, tracked_thread_context
 
 register = template.Library()
 
 
 @register.inclusion_tag("messaging/_thread.html", takes_context=True)
-def report_thread(context: dict[str, Any], report: Report) -> dict[str, Any]:
-    """The thread as the signed-in viewer may read it; nothing for anyone the selectors refuse."""
+def report_thread(context: dict[str, Any], report: Report, token: str = "") -> dict[str, Any]:
+    """The thread as the signed-in viewer may read it; nothing for anyone the selectors refuse.
+
+    With `token` (an anonymous report's page reached through its tracking link, which the page
+    has resolved), the researcher thread read-only, whoever is signed in.
+    """
     request = context["request"]
+    if token:
+        try:
+            return tracked_thread_context(request, report, token) | {"request": request}
+        except Http404:
+            return {}
     if not isinstance(request.user, User):
         return {}
     try:

@@ -21,6 +21,7 @@ from vulndesk.core.tests.api_client import ApiClient, problem_fields
 from vulndesk.core.tests.factories import CaseFactory, ReportFactory
 from vulndesk.intake.mail import ingest_mail
 from vulndesk.intake.models import Report
+from vulndesk.intake.services import ReportSubmission, submit_report
 from vulndesk.messaging.inbound import route_inbound_email
 from vulndesk.messaging.models import (
     CasePartner,
@@ -549,3 +550,86 @@ def test_a_partners_visit_to_the_conversation_page_is_recorded(files: Files) -> 
     assert AuditEvent.objects.filter(
         tag="partner:viewed", actor=files.acme_member, rationale__endswith="conversation page"
     ).exists()
+
+
+# Anonymous reports: the holder of the tracking link reads the researcher thread and its files
+
+
+def _anonymous_report(django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> tuple[Report, str]:
+    submission = ReportSubmission(
+        title="Heap overflow",
+        description="A crafted file overflows.",
+        product_other="Parser",
+        accepts_policy=True,
+        contact_email="anon@researcher.example",
+        credit_preference="anonymous",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = submit_report(submission, actor=None)
+    return receipt.report, receipt.tracking_token
+
+
+def test_the_tracking_link_shows_the_thread_and_serves_its_files(
+    client: Client, analyst: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    report, token = _anonymous_report(django_capture_on_commit_callbacks)
+    message = post_message(
+        Thread(report=report),
+        channel=Channel.RESEARCHER,
+        body="Please test this build.",
+        actor=analyst,
+        attachments=[upload("patch.txt", TEXT)],
+    )
+    post_message(Thread(report=report), channel=Channel.INTERNAL, body="INTERNAL-7f3a", actor=analyst)
+    attachment = message.attachments.get()
+
+    page = client.get(f"/reports/track/{token}/").content.decode()
+    download = client.get(f"/reports/track/{token}/messages/{message.pk}/attachments/{attachment.pk}/")
+
+    assert "Please test this build." in page
+    assert "INTERNAL-7f3a" not in page
+    assert f"/reports/track/{token}/messages/{message.pk}/attachments/{attachment.pk}/" in page
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["Referrer-Policy"] == "no-referrer"
+    assert b"".join(download.streaming_content) == TEXT  # type: ignore[attr-defined]
+
+
+def test_the_tracking_link_never_serves_an_internal_file_or_another_reports(
+    client: Client, analyst: User, researcher: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    report, token = _anonymous_report(django_capture_on_commit_callbacks)
+    note = post_message(
+        Thread(report=report), channel=Channel.INTERNAL, body="n", actor=analyst, attachments=[upload("n.txt", TEXT)]
+    )
+    other = post_message(
+        Thread(report=_report(researcher)),
+        channel=Channel.RESEARCHER,
+        body="o",
+        actor=analyst,
+        attachments=[upload("o.txt", TEXT)],
+    )
+
+    for message in (note, other):
+        url = f"/reports/track/{token}/messages/{message.pk}/attachments/{message.attachments.get().pk}/"
+        assert client.get(url).status_code == 404
+    assert client.get(f"/reports/track/wrong-token/messages/{note.pk}/attachments/1/").status_code == 404
+
+
+def test_mail_to_an_anonymous_reporter_points_to_the_tracking_link_for_files(
+    analyst: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    report, token = _anonymous_report(django_capture_on_commit_callbacks)
+
+    post_message(
+        Thread(report=report),
+        channel=Channel.RESEARCHER,
+        body="Patch attached",
+        actor=analyst,
+        attachments=[upload("patch.txt", TEXT)],
+    )
+
+    mail = OutboundMail.objects.get(to_address="anon@researcher.example")
+    assert "open the tracking link from our first email" in mail.body
+    assert "patch.txt" in mail.body
+    assert token not in mail.body
+    assert "/messages/" not in mail.body
