@@ -6,7 +6,8 @@ Three steps, so a million reports stay fast (p95 under 50 ms on PostgreSQL, see 
    attachment's SHA-256; reports naming one of the report's endpoints (full-text through the
    GIN index on PostgreSQL: the parser keeps a path or URL as one token, so this is nearly
    exact); the same researcher's latest reports (a resubmission); the product's latest reports;
-   and reports of the product containing the title's longest words. When the researcher typed
+   and reports of the product whose titles contain the title's longest words (a GIN index over
+   titles: the words of a flaw type are in the text of every report of it). When the researcher typed
    the product instead of picking it, the product is the catalog product the text names.
 2. Only the columns scoring reads are fetched for them, and each is scored in Python from what an
    analyst would compare: the same product and CWE, the same researcher, shared
@@ -18,6 +19,7 @@ Similarity scores are internal: only people who triage may see them.
 """
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -30,9 +32,11 @@ from vulndesk.catalog.models import Product
 from vulndesk.intake.models import Attachment, Report
 from vulndesk.triage.models import Case
 
-# How many ids each source may add: enough to hold the original, few enough to score in a few ms.
+# How many ids each source may add: enough to hold the original, few enough to fetch and score in a
+# few ms. A text match reads each match's row to check the rest of the conditions, so its share is
+# the smallest: matches past the first few dozen are as alike as the first (same words), not better.
 PER_SOURCE = 100
-PER_ENDPOINT = 50
+PER_TEXT_MATCH = 30
 # Weights sum to more than 1 on purpose; the score is capped, and identical attachments alone
 # nearly decide it.
 WEIGHTS = {"text": 0.45, "endpoints": 0.25, "product": 0.15, "cwe": 0.10, "researcher": 0.10, "attachment": 0.50}
@@ -120,6 +124,8 @@ class _Row(NamedTuple):
 _ROW_FIELDS = _Row._fields
 
 
+# Vocabulary is bounded while texts are not: folding each distinct word once is most of the speed of scoring.
+@functools.lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
     # Crude, language-free suffix folding: enough for "overflows"/"overflow", "injected"/"injection".
     for suffix in ("ations", "ation", "ings", "ing", "ions", "ion", "ed", "es", "s"):
@@ -183,19 +189,19 @@ def _gather(report: Report, product: _ProductGuess | None, own_hashes: set[str])
         ids |= set(same_files.values_list("report_id", flat=True)[:PER_SOURCE])
     # An endpoint is one search term: PostgreSQL's parser keeps "/api/files/12/export" or a URL as one token.
     for endpoint in sorted(endpoints(_text(report)), key=lambda e: (-len(e), e))[:3]:
-        ids |= set(_matching(others, [endpoint]).values_list("pk", flat=True)[:PER_ENDPOINT])
+        ids |= set(_matching(others, [endpoint]).values_list("pk", flat=True)[:PER_TEXT_MATCH])
     # The same person filing the same finding again (resubmissions) is common and cheap to check.
     by_researcher = others.filter(researcher_id=report.researcher_id).order_by("-created_at")
-    ids |= set(by_researcher.values_list("pk", flat=True)[:PER_SOURCE])
+    ids |= set(by_researcher.values_list("pk", flat=True)[: PER_SOURCE // 2])
     terms = _title_terms(report)
     if product is not None:
         of_product = others.filter(product_id=product.pk)
         ids |= set(of_product.order_by("-created_at").values_list("pk", flat=True)[: PER_SOURCE // 2])
         if terms:
-            # Unordered: any hundred matches will do, and sorting every match would cost more than the match.
-            ids |= set(_matching(of_product, terms).values_list("pk", flat=True)[:PER_SOURCE])
+            # Unordered: any few dozen matches will do, and sorting every match would cost more than the match.
+            ids |= set(_matching_titles(of_product, terms).values_list("pk", flat=True)[:PER_TEXT_MATCH])
     elif terms:
-        ids |= set(_matching(others, terms).values_list("pk", flat=True)[:PER_SOURCE])
+        ids |= set(_matching_titles(others, terms).values_list("pk", flat=True)[:PER_TEXT_MATCH])
     return ids
 
 
@@ -206,18 +212,33 @@ def _title_terms(report: Report) -> list[str]:
 
 
 def _matching(reports: QuerySet[Report], terms: list[str]) -> QuerySet[Report]:
+    """Reports whose title, description or steps contain every term."""
     if connection.vendor == "postgresql":
         # Through the GIN index of triage migration 0005; plainto_tsquery ANDs the terms' tokens.
         query = SearchQuery(" ".join(terms), config="english", search_type="plain")
         vector = SearchVector("title", "description", "steps_to_reproduce", config="english")
         return reports.annotate(search=vector).filter(search=query)
+    return _sqlite_window(reports, terms, ("title", "description", "steps_to_reproduce"))
+
+
+def _matching_titles(reports: QuerySet[Report], terms: list[str]) -> QuerySet[Report]:
+    """Reports whose title contains every term: the words of a flaw type are in every report of it, titles are specific."""
+    if connection.vendor == "postgresql":
+        # Through the GIN index of triage migration 0016.
+        query = SearchQuery(" ".join(terms), config="english", search_type="plain")
+        return reports.annotate(title_search=SearchVector("title", config="english")).filter(title_search=query)
+    return _sqlite_window(reports, terms, ("title",))
+
+
+def _sqlite_window(reports: QuerySet[Report], terms: list[str], fields: tuple[str, ...]) -> QuerySet[Report]:
     # SQLite has no such index: look among the latest reports only, so the scan stays bounded.
     newest = Report.objects.aggregate(newest=Max("pk"))["newest"] or 0
     matching = reports.filter(pk__gt=newest - _SQLITE_WINDOW)
     for term in terms:
-        matching = matching.filter(
-            Q(title__icontains=term) | Q(description__icontains=term) | Q(steps_to_reproduce__icontains=term)
-        )
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": term})
+        matching = matching.filter(any_field)
     return matching
 
 
@@ -234,7 +255,10 @@ class _Scorer:
 
     def _parse(self, text: str) -> tuple[set[str], set[str]]:
         if text not in self._parsed:
-            self._parsed[text] = (words(text), endpoints(text) if self.endpoints else set())
+            lowered = text.lower()
+            # An endpoint the other text shares appears in it verbatim, so most texts need no parsing for them.
+            named = any(endpoint in lowered for endpoint in self.endpoints)
+            self._parsed[text] = (words(text), endpoints(text) if named else set())
         return self._parsed[text]
 
     def score(self, other: _Row, same_files: set[str]) -> tuple[float, list[str]]:
