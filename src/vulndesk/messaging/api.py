@@ -212,6 +212,10 @@ def patch_message(request: HttpRequest, message_id: int, payload: MessageEditIn)
     openapi_extra=problem_responses(401, 404),
 )
 def list_message_revisions(request: HttpRequest, message_id: int) -> list[RevisionOut]:
+    user = caller(request)
+    log_if_partner(
+        user, get_message_for_user(user, message_id).case, what=f"earlier texts of message #{message_id} (API)"
+    )
     return [
         RevisionOut(
             body=revision.body,
@@ -220,7 +224,7 @@ def list_message_revisions(request: HttpRequest, message_id: int) -> list[Revisi
             replaced_at=revision.replaced_at,
             replaced_by=str(revision.replaced_by),
         )
-        for revision in list_revisions_for_user(caller(request), message_id)
+        for revision in list_revisions_for_user(user, message_id)
     ]
 
 

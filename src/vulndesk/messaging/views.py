@@ -286,6 +286,7 @@ def message_edit(request: HttpRequest, message_id: int) -> HttpResponse:
     message: Message = get_message_for_user(user, message_id)
     if message.is_event or message.author_id != user.pk:
         raise PermissionDenied("Only the author can edit a message.")
+    log_if_partner(user, message.case, what=f"message #{message.pk} and its earlier texts")
     form = MessageEditForm(request.POST if request.method == "POST" else None, initial={"body": message.body})
     if form.is_bound and form.is_valid():
         try:

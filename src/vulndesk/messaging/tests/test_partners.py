@@ -317,3 +317,17 @@ def test_partner_navigation_names_their_shared_cases(client: Client, coordinator
 
     assert b"Shared cases" in page
     assert b"My reports" not in page
+
+
+def test_a_partner_reading_the_history_of_their_message_is_recorded(client: Client, coordinator: User) -> None:
+    case = CaseFactory.create()
+    _, member = _invite(case, "Acme", coordinator)
+    message = post_message(Thread(case=case), channel=Channel.PARTNER, body="first", actor=member)
+    client.force_login(member)
+
+    client.get(f"/messages/{message.pk}/edit/")
+    ApiClient(member).get(f"/messages/{message.pk}/revisions")
+
+    rationales = list(AuditEvent.objects.filter(tag="partner:viewed", actor=member).values_list("rationale", flat=True))
+    assert f"Acme: message #{message.pk} and its earlier texts" in rationales
+    assert f"Acme: earlier texts of message #{message.pk} (API)" in rationales
