@@ -38,6 +38,7 @@ from vulndesk.intake.models import (
     validate_cwe,
 )
 from vulndesk.intake.notifications import send_acknowledgment
+from vulndesk.intake.signals import report_submitted
 from vulndesk.intake.tasks import acknowledge_report
 from vulndesk.lib.cvss_vectors import InvalidCvssVector, score_cvss_vector
 
@@ -262,6 +263,7 @@ def submit_report(
     )
     enter_initial_state(report, actor=actor, reason="" if actor else "Submitted anonymously.")
     _store_files(report, files, actor=actor)
+    report_submitted.send(sender=Report, report=report)
     if actor is not None:
         transaction.on_commit(lambda: acknowledge_report.enqueue(report_id=report.pk))
     elif report.contact_email:

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db import transaction
 
-from vulndesk.scoring.services import set_joined_report_priority
+from vulndesk.intake.models import Report
+from vulndesk.scoring.services import set_joined_report_priority, set_preliminary_report_priorities
 from vulndesk.scoring.tasks import refresh_priority_explanations
 from vulndesk.triage.models import CaseReport, SlaClock, SlaTarget
 
@@ -15,6 +16,11 @@ from vulndesk.triage.models import CaseReport, SlaClock, SlaTarget
 def report_joined_case(sender: type[CaseReport], *, link: CaseReport, **kwargs: Any) -> None:
     # In triage's transaction: the report has its priority as soon as the link is committed.
     set_joined_report_priority(link)
+
+
+def report_submitted(sender: type[Report], *, report: Report, **kwargs: Any) -> None:
+    # In intake's transaction: a new report enters the queue already ordered by its preliminary priority.
+    set_preliminary_report_priorities([report.pk])
 
 
 def fix_target_changed(sender: type[SlaTarget], *, instance: SlaTarget, **kwargs: Any) -> None:

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -848,19 +848,20 @@ def refresh_priority_explanations() -> int:
     )
 
 
-def set_preliminary_report_priorities() -> int:
+def set_preliminary_report_priorities(report_ids: Sequence[int] | None = None) -> int:
     """A first priority for open reports not yet in a case, from the researcher's impact type and vector.
 
     The bug bar proposes a severity from the impact type and the conditions the suggested
     CVSS vector implies; the priority is that severity's starting level (no exploitation
     evidence is known yet). Reports without an impact type or a usable vector stay unprioritized,
     and a report's priority is replaced by its case's once it joins one. Returns how many were set.
-    Intake and triage cannot call scoring, so this runs as `vulndesk scoring prioritize-reports`
-    (from cron, like the other periodic chores).
+    A new report gets it at submission (intake's `report_submitted` signal, for `report_ids`);
+    the hourly `vulndesk scoring prioritize-reports` sweeps up every report still without one.
     """
     closed = [*Report.CLOSED_STATES, Report.State.FIXED]
+    reports = Report.objects.all() if report_ids is None else Report.objects.filter(pk__in=report_ids)
     candidates = (
-        Report.objects.filter(priority__isnull=True, case_link__isnull=True)
+        reports.filter(priority__isnull=True, case_link__isnull=True)
         .exclude(state__in=closed)
         .exclude(impact_type="")
         .exclude(suggested_cvss_vector="")

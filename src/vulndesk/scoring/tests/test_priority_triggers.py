@@ -1,5 +1,6 @@
-"""Priorities that follow changes made outside the scoring services, at once: a report joining a
-case (triage), a changed fix target (triage's SLA settings), a vulnerability edited in the admin."""
+"""Priorities that follow changes made outside the scoring services, at once: a new report (intake),
+a report joining a case (triage), a changed fix target (triage's SLA settings), a vulnerability
+edited in the admin."""
 
 from collections.abc import Callable
 
@@ -29,6 +30,28 @@ def _scored(severity: str = "critical") -> Vulnerability:
     recompute_priorities([vulnerability.pk], actor=None, reason="Recorded")
     vulnerability.refresh_from_db()
     return vulnerability
+
+
+# --- A new report ----------------------------------------------------------------------------
+
+WORMABLE = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+
+
+def test_a_submitted_report_has_its_preliminary_priority_at_once(api: Api, researcher: User) -> None:
+    submission = {"title": "Worm", "description": "RCE.", "product_other": "Widget", "accepts_policy": True}
+
+    response = api(researcher).post("/reports", submission | {"impact_type": "rce", "suggested_cvss_vector": WORMABLE})
+
+    assert response.status_code == 201
+    assert Report.objects.get(pk=response.json()["id"]).priority == 1
+
+
+def test_a_submission_without_impact_type_stays_unprioritized(api: Api, researcher: User) -> None:
+    submission = {"title": "Worm", "description": "RCE.", "product_other": "Widget", "accepts_policy": True}
+
+    response = api(researcher).post("/reports", submission | {"suggested_cvss_vector": WORMABLE})
+
+    assert Report.objects.get(pk=response.json()["id"]).priority is None
 
 
 # --- A report joining a case -----------------------------------------------------------------

@@ -1,0 +1,11 @@
+"""Signals intake sends for later apps, which intake may not import (dependencies run one way).
+
+A signal is only for a later app that must react at once to something intake does; see
+docs/scoring.md ("Reports") for the one receiver today.
+"""
+
+from django.dispatch import Signal
+
+# Sent inside submit_report's transaction with `report` (the new Report), so that a receiver's
+# writes commit or roll back with it. scoring gives the report its preliminary priority.
+report_submitted = Signal()
