@@ -37,6 +37,8 @@ from vulndesk.triage.models import Case
 # the smallest: matches past the first few dozen are as alike as the first (same words), not better.
 PER_SOURCE = 100
 PER_TEXT_MATCH = 30
+# An endpoint named in more reports than this is not looked up (see _common_terms).
+COMMON_TERM_REPORTS = 1_000
 # Weights sum to more than 1 on purpose; the score is capped, and identical attachments alone
 # nearly decide it.
 WEIGHTS = {"text": 0.45, "endpoints": 0.25, "product": 0.15, "cwe": 0.10, "researcher": 0.10, "attachment": 0.50}
@@ -188,7 +190,8 @@ def _gather(report: Report, product: _ProductGuess | None, own_hashes: set[str])
         same_files = Attachment.objects.filter(sha256__in=own_hashes).exclude(report=report).order_by()
         ids |= set(same_files.values_list("report_id", flat=True)[:PER_SOURCE])
     # An endpoint is one search term: PostgreSQL's parser keeps "/api/files/12/export" or a URL as one token.
-    for endpoint in sorted(endpoints(_text(report)), key=lambda e: (-len(e), e))[:3]:
+    named = sorted(endpoints(_text(report)), key=lambda e: (-len(e), e))[:3]
+    for endpoint in sorted(set(named) - _common_terms(named)):
         ids |= set(_matching(others, [endpoint]).values_list("pk", flat=True)[:PER_TEXT_MATCH])
     # The same person filing the same finding again (resubmissions) is common and cheap to check.
     by_researcher = others.filter(researcher_id=report.researcher_id).order_by("-created_at")
@@ -203,6 +206,28 @@ def _gather(report: Report, product: _ProductGuess | None, own_hashes: set[str])
     elif terms:
         ids |= set(_matching_titles(others, terms).values_list("pk", flat=True)[:PER_TEXT_MATCH])
     return ids
+
+
+def _common_terms(terms: list[str]) -> set[str]:
+    """The terms PostgreSQL's statistics say appear in more than COMMON_TERM_REPORTS reports.
+
+    Such an endpoint ("/etc/hostname", the cloud metadata address) is in every report of a kind of
+    flaw: it tells reports apart no better than the flaw's name, and its index lookup reads a
+    posting list of tens of thousands (30-40 ms at a million reports) even under a LIMIT. The
+    frequencies are the full-text index's most common lexemes, which ANALYZE keeps; without
+    statistics (a new or small database) nothing is skipped.
+    """
+    if connection.vendor != "postgresql" or not terms:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lexeme FROM pg_stats, unnest(most_common_elems::text::text[], most_common_elem_freqs) "
+            "AS common(lexeme, share) WHERE schemaname = current_schema() AND tablename = 'report_search_idx' "
+            "AND lexeme = ANY(%s) AND share * (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) > %s",
+            [[term.lower() for term in terms], Report._meta.db_table, COMMON_TERM_REPORTS],
+        )
+        common = {row[0] for row in cursor.fetchall()}
+    return {term for term in terms if term.lower() in common}
 
 
 def _title_terms(report: Report) -> list[str]:

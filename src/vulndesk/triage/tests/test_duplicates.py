@@ -11,6 +11,7 @@ from vulndesk.core.errors import RuleViolation
 from vulndesk.core.tests.api_client import ApiClient, problem_fields
 from vulndesk.core.tests.factories import ProductFactory, ReportFactory, VulnerabilityFactory
 from vulndesk.intake.models import Attachment, Report
+from vulndesk.triage import duplicates
 from vulndesk.triage.duplicates import endpoints, find_duplicate_candidates, words
 from vulndesk.triage.models import DuplicateCredit
 from vulndesk.triage.services import create_case, mark_duplicate
@@ -95,6 +96,20 @@ def test_a_product_typed_in_counts_as_the_catalog_product_its_text_names(db: Non
     (candidate,) = [c for c in find_duplicate_candidates(report) if c.report == original]
 
     assert "product named in the text (Larkmoor Mail Server)" in candidate.reasons
+
+
+def test_an_endpoint_in_many_reports_is_not_looked_up(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = ReportFactory.create(title="Crash", description="Reads /etc/hostname through the export.")
+    report = ReportFactory.create(title="Path traversal", description="Reads /etc/hostname too.")
+    monkeypatch.setattr(duplicates, "_common_terms", lambda terms: {"/etc/hostname"})
+
+    found = {candidate.report for candidate in find_duplicate_candidates(report)}
+
+    assert elsewhere not in found
+
+
+def test_term_frequencies_read_without_statistics_skip_nothing(db: None) -> None:
+    assert duplicates._common_terms(["/etc/hostname"]) == set()
 
 
 def test_candidates_load_in_a_bounded_number_of_queries(
