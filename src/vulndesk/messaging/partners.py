@@ -177,6 +177,12 @@ def set_shared_vulnerabilities(
     Returns the vulnerabilities now shared.
     """
     _require_case_manager(actor, case_partner.case)
+    # Lock the invitation so two coordinators saving at once cannot both add the same share.
+    case_partner = (
+        CasePartner.objects.select_for_update(of=("self",))
+        .select_related("case", "organization")
+        .get(pk=case_partner.pk)
+    )
     if case_partner.removed_at is not None:
         raise RuleViolation(
             f"{case_partner.organization} no longer has access to {case_partner.case.reference}; invite it again first."
