@@ -34,8 +34,9 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# Options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--reports 1000000 --keep-database vd_bench1m" (bench/README.md).
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Regenerate the lock files after changing dependencies in pyproject.toml.
 lock: $(VENV)/.installed-dev
