@@ -1,6 +1,6 @@
 """Writing to threads: posting, replying, editing, and the events vulndesk posts itself."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -331,6 +331,19 @@ def announce_report_status(report: Report) -> Message | None:
         return None
     body = f"Status changed to **{wording}**."
     return post_report_event(report, body=f"{body}\n\n{automatic}" if automatic else body)
+
+
+def announce_fix_progress(reports: Iterable[Report]) -> list[Message]:
+    """Tell researchers that a fix for their confirmed report is (no longer) in progress.
+
+    Call it with the reports whose `is_fix_in_progress` intake's `update_public_progress` just
+    changed; only a confirmed report's words depend on it ("Confirmed" ↔ "Fix in progress").
+    """
+    return [
+        post_report_event(report, body=f"Status changed to **{report.researcher_status}**.")
+        for report in reports
+        if report.state == Report.State.CONFIRMED
+    ]
 
 
 @transaction.atomic

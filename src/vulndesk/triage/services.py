@@ -22,7 +22,7 @@ from vulndesk.messaging.events import announce_disclosure_date_changed
 from vulndesk.messaging.models import Channel
 from vulndesk.messaging.notifications import notify_assignment
 from vulndesk.messaging.permissions import Thread
-from vulndesk.messaging.services import announce_report_status, post_message, post_report_event
+from vulndesk.messaging.services import announce_fix_progress, announce_report_status, post_message, post_report_event
 from vulndesk.triage.models import (
     Case,
     CaseReport,
@@ -202,12 +202,13 @@ def add_report_to_case(case: Case, report: Report, *, actor: User) -> CaseReport
     # The researcher now sees what the case's other researchers see: its date and whether a fix is
     # under way. Read under the case's lock, so a date or state changing meanwhile reaches this report too.
     current = Case.objects.select_for_update().get(pk=case.pk)
-    update_public_progress(
+    changed = update_public_progress(
         [report],
         actor=actor,
         is_fix_in_progress=current.state == Case.State.REMEDIATING,
         agreed_disclosure_on=current.disclosure_date,
     )
+    announce_fix_progress(report for report in changed if report.is_fix_in_progress)
     report_joined_case.send(sender=CaseReport, link=link)
     return link
 
@@ -223,7 +224,10 @@ def transition_case(case: Case, to: str, *, actor: User | None, reason: str = ""
 
 def _show_fix_in_progress(case: Case, *, actor: User | None) -> None:
     # Researchers see "fix in progress" exactly while the case is remediating (intake's projection).
-    update_public_progress(case.reports.all(), actor=actor, is_fix_in_progress=case.state == Case.State.REMEDIATING)
+    is_fix_in_progress = case.state == Case.State.REMEDIATING
+    announce_fix_progress(
+        update_public_progress(case.reports.all(), actor=actor, is_fix_in_progress=is_fix_in_progress)
+    )
 
 
 @transaction.atomic

@@ -70,6 +70,7 @@ def test_scheduled_release_is_posted_once_per_release(researcher: User, analyst:
 
     assert _events(report) == [
         f"A fix is scheduled for the security release on **{release.release_date:%d %B %Y}**.",
+        "Status changed to **Fix in progress**.",  # the first fix moved the case to remediating
         f"A fix is scheduled for the security release on **{later.release_date:%d %B %Y}**.",
     ]
 

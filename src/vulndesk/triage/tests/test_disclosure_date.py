@@ -183,6 +183,34 @@ def test_fix_in_progress_follows_the_case_into_and_out_of_remediation(coordinato
     assert (during, after) == (True, False)
 
 
+def test_researchers_are_told_when_a_fix_starts_and_stops(coordinator: User, researcher: User) -> None:
+    case = _case(coordinator, researcher)
+    report = case.reports.get()
+
+    transition_case(case, Case.State.REMEDIATING, actor=coordinator)
+    transition_case(case, Case.State.OPEN, actor=coordinator, reason="The fix was rejected")
+
+    assert _researcher_events(report)[-2:] == [
+        "Status changed to **Fix in progress**.",
+        "Status changed to **Confirmed**.",
+    ]
+
+
+def test_a_report_joining_a_case_under_remediation_is_told_the_fix_is_in_progress(
+    coordinator: User, researcher: User, outsider: User
+) -> None:
+    case = _case(coordinator, researcher)
+    transition_case(case, Case.State.REMEDIATING, actor=coordinator)
+    variant = ReportFactory.create(state=Report.State.CONFIRMED, researcher=outsider)
+    joining_open_case = ReportFactory.create(state=Report.State.CONFIRMED, researcher=outsider)
+
+    add_report_to_case(case, variant, actor=coordinator)
+    add_report_to_case(_case(coordinator, researcher), joining_open_case, actor=coordinator)
+
+    assert _researcher_events(variant) == ["Status changed to **Fix in progress**."]
+    assert _researcher_events(joining_open_case) == []
+
+
 # --- API ------------------------------------------------------------------------------------------
 
 
