@@ -1,14 +1,15 @@
 """Finding earlier reports a report may duplicate: candidates with a score and the reasons.
 
-Three steps, so a million reports stay fast (p95 under 50 ms on PostgreSQL, see bench/README):
+Three steps, so a million reports stay fast (p95 45 ms on PostgreSQL, see bench/README.md):
 
-1. A few indexed queries gather at most a few hundred candidate ids: reports sharing an
-   attachment's SHA-256; reports naming one of the report's endpoints (full-text through the
-   GIN index on PostgreSQL: the parser keeps a path or URL as one token, so this is nearly
-   exact); the same researcher's latest reports (a resubmission); the product's latest reports;
-   and reports of the product whose titles contain the title's longest words (a GIN index over
-   titles: the words of a flaw type are in the text of every report of it). When the researcher typed
-   the product instead of picking it, the product is the catalog product the text names.
+1. A few indexed queries, each with a LIMIT, gather at most a few hundred candidate ids: reports
+   sharing an attachment's SHA-256; reports naming one of the report's endpoints (full-text
+   through the GIN index on PostgreSQL: the parser keeps a path or URL as one token, so this is
+   nearly exact; endpoints common to thousands of reports are skipped); the same researcher's
+   latest reports (a resubmission); the product's latest reports; and reports of the product
+   whose titles contain the title's longest words (a GIN index over titles: the words of a flaw
+   type are in the text of every report of it). When the researcher typed the product instead
+   of picking it, the product is the catalog product the text names.
 2. Only the columns scoring reads are fetched for them, and each is scored in Python from what an
    analyst would compare: the same product and CWE, the same researcher, shared
    endpoints/URLs/file names, how close the words are, and identical attachments. Texts repeat
