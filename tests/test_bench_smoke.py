@@ -2,9 +2,12 @@
 
 import random
 
+import pytest
+from bench import generate
 from bench.generate import generate_reports
 from bench.measure import SHAPES, percentile, request_plan
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from vulndesk.core.models import StateInterval
 from vulndesk.intake.models import Report
@@ -57,3 +60,21 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(values, 0.50) == 50.0
     assert percentile(values, 0.95) == 95.0
     assert percentile([7.0], 0.95) == 7.0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are rebuilt on PostgreSQL only")
+def test_generator_rebuilds_the_report_indexes_it_dropped_for_a_large_load(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def index_names() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'intake_report'")
+            return {row[0] for row in cursor.fetchall()}
+
+    before = index_names()
+    monkeypatch.setattr(generate, "BUILD_INDEXES_AFTER_LOAD_FROM", 10)
+
+    generate_reports(30, products=3, researchers=3)
+
+    assert index_names() == before
+    assert Report.objects.count() == 30
