@@ -37,9 +37,8 @@ from vulndesk.intake.models import (
     hash_tracking_token,
     validate_cwe,
 )
-from vulndesk.intake.notifications import send_acknowledgment
+from vulndesk.intake.notifications import send_anonymous_acknowledgment
 from vulndesk.intake.signals import report_submitted
-from vulndesk.intake.tasks import acknowledge_report
 from vulndesk.lib.cvss_vectors import InvalidCvssVector, score_cvss_vector
 
 # Every anonymous report belongs to this one inactive account: it cannot sign in, and nobody
@@ -228,7 +227,7 @@ def submit_report(
     A request from the web or the API passes its `client_ip` and counts against the rate limits
     first (RateLimited); in-process callers (the demo, imports) pass none. Then it checks every field (RuleViolation).
     The same title and description from the same sender within the duplicate window returns the
-    earlier report instead of filing another. The acknowledgment mail goes out after commit.
+    earlier report instead of filing another. The acknowledgment mail goes out after commit (messaging's outbox for account holders).
     """
     if actor is not None and not can(actor, Permission.REPORT_SUBMIT):
         raise RuleViolation("Only researcher accounts can submit reports.")
@@ -263,13 +262,12 @@ def submit_report(
     )
     enter_initial_state(report, actor=actor, reason="" if actor else "Submitted anonymously.")
     _store_files(report, files, actor=actor)
+    # Receivers: scoring sets the preliminary priority; messaging queues an account holder's acknowledgment.
     report_submitted.send(sender=Report, report=report)
-    if actor is not None:
-        transaction.on_commit(lambda: acknowledge_report.enqueue(report_id=report.pk))
-    elif report.contact_email:
-        # Not a task: the mail carries the tracking secret, which must not wait in the task table.
+    if actor is None and report.contact_email:
+        # Not through a task or the outbox: the mail carries the tracking secret, which must wait in no table.
         transaction.on_commit(
-            lambda: send_acknowledgment(report, recipient=report.contact_email, tracking_token=tracking_token)
+            lambda: send_anonymous_acknowledgment(report, recipient=report.contact_email, tracking_token=tracking_token)
         )
     return Receipt(report=report, is_new=True, tracking_token=tracking_token)
 

@@ -25,6 +25,7 @@ from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.services import record_event
 from vulndesk.intake.models import Report
+from vulndesk.intake.notifications import acknowledgment
 from vulndesk.messaging.models import Channel, MailAddress, MailPreference, Message, OutboundMail
 from vulndesk.messaging.openpgp import OpenPgpError, encrypt
 
@@ -131,6 +132,20 @@ def _enqueue_after_commit(mail_id: int, *, run_after: dt.datetime | None = None)
         # Without deferral (the immediate backend) a retry waits for `send_due_mail`.
 
     transaction.on_commit(enqueue)
+
+
+def queue_acknowledgment(report: Report) -> OutboundMail | None:
+    """Queue intake's acknowledgment of a report filed from an account, unless its researcher opted out.
+
+    Anonymous reporters' acknowledgments carry their tracking secret and are mailed by intake
+    directly (`send_anonymous_acknowledgment`), so the secret is stored nowhere.
+    """
+    preference = MailPreference.objects.filter(user_id=report.researcher_id).first()
+    if report.is_anonymous or (preference is not None and preference.is_report_mail_off):
+        return None
+    key = preference.openpgp_public_key if preference is not None else ""
+    subject, body = acknowledgment(report, subject_may_name_title=not key)
+    return queue_mail(to=report.researcher.email, subject=subject, body=body, report=report, openpgp_key=key)
 
 
 def mail_researcher(message: Message) -> OutboundMail | None:
