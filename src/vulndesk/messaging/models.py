@@ -248,6 +248,7 @@ class Notification(models.Model):
         REPLY = "reply", "Reply on your report or case"
         SLA_WARNING = "sla_warning", "SLA warning"
         VULNERABILITY = "vulnerability", "Exploitability or priority of a vulnerability you follow"
+        VALIDATION_REPLY = "validation_reply", "An engineering team answered a validation request"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=16, choices=Kind.choices)
