@@ -1,5 +1,6 @@
-"""Staff notifications: mentions, assignments, replies on their reports and cases, SLA warnings,
-and exploitability or priority changes of the vulnerabilities they follow.
+"""Staff notifications: mentions, assignments, replies on their reports and cases, engineering
+teams' answers to their validations, SLA warnings, and exploitability or priority changes of the
+vulnerabilities they follow.
 
 Every notification is shown in vulndesk (with an unread count in the header). By email it goes
 according to the person's preference: at once, in a daily digest (`vulndesk notifications
@@ -16,14 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vulndesk.accounts.models import User
-from vulndesk.core.permissions import is_staff_role
+from vulndesk.core.permissions import Permission, can, is_staff_role
 from vulndesk.intake.models import Report
 from vulndesk.messaging.models import Channel, MailPreference, Message, Notification
 from vulndesk.messaging.outbox import queue_mail
 from vulndesk.messaging.permissions import Thread, readable_channels
 from vulndesk.messaging.subscriptions import followers_of_vulnerability
 from vulndesk.scoring.models import ExploitabilityAssessment, Vulnerability
-from vulndesk.triage.models import CaseReport
+from vulndesk.triage.models import CaseReport, ValidationReply
 
 IMMEDIATELY, DIGEST, OFF = "immediately", "digest", "off"
 
@@ -124,6 +125,31 @@ def notify_assignment(report: Report, *, assignee: User, actor: User | None) -> 
         text=f"{who} assigned {report.reference} to you",
         url=reverse("report_detail", args=[report.pk]),
     )
+
+
+def notify_validation_reply(reply: ValidationReply) -> list[Notification]:
+    """An engineering team answered a validation: tell the analyst who recorded it and the report's assignee.
+
+    Each once, never the one who answered. The link opens the report's triage page, where the
+    answer is shown, so only those who may triage the report are told (an analyst who has since
+    become an engineer is not). The text names the team and its verdict, never what the team
+    wrote: the mail travels in clear.
+    """
+    validation = reply.validation
+    report = validation.report
+    verdict = reply.get_verdict_display()
+    url = f"{reverse('report_transition', args=[report.pk])}#validations-title"
+    candidates = [(validation.analyst, "your"), (report.assignee, f"{validation.analyst}'s")]
+    sent: list[Notification] = []
+    told: set[int] = {reply.author_id}
+    for recipient, whose in candidates:
+        if recipient is None or recipient.pk in told or not can(recipient, Permission.REPORT_TRIAGE, report):
+            continue
+        told.add(recipient.pk)
+        text = f"{reply.team} answered {whose} validation of {report.reference}: {verdict}"
+        made = notify(recipient, kind=Notification.Kind.VALIDATION_REPLY, text=text, url=url)
+        sent += [made] if made else []
+    return sent
 
 
 def notify_sla_warning(

@@ -20,7 +20,7 @@ from vulndesk.intake.models import Attachment, Report
 from vulndesk.intake.services import update_public_progress
 from vulndesk.messaging.events import announce_disclosure_date_changed
 from vulndesk.messaging.models import Channel
-from vulndesk.messaging.notifications import notify_assignment
+from vulndesk.messaging.notifications import notify_assignment, notify_validation_reply
 from vulndesk.messaging.permissions import Thread
 from vulndesk.messaging.services import announce_fix_progress, announce_report_status, post_message, post_report_event
 from vulndesk.triage.models import (
@@ -568,6 +568,7 @@ def reply_to_validation(
         changes={"validation": (None, validation.pk), "verdict": (None, verdict)},
         rationale=f"{team}: {reply.get_verdict_display()}",
     )
+    notify_validation_reply(reply)  # the analyst who asked and the assignee, in vulndesk and by mail per their choice
     return reply
 
 
