@@ -240,7 +240,8 @@ def run(*, label: str, seeded: Seeded, requests: int, result_path: Path) -> None
     summary += (
         f"; GET /api/v1/queue p95 {overall_queue['p95_ms']:.1f} ms, "
         f"{overall_queue['ratio_p95']:.1f}x the raw SQL p95 ({overall_queue['raw_sql_p95_ms']:.1f} ms), "
-        f"at most {overall_queue['queries_max']} queries/request"
+        f"at most {overall_queue['queries_max']} queries/request; queue page (HTML) p95 "
+        f"{queue['portal'][-1]['p95_ms']:.1f} ms"
     )
     duplicates = _duplicates(reports=seeded.reports, seed=seed)
     summary += (

@@ -6,7 +6,8 @@ already gave most a priority, as scoring would): an assignee for some and the SL
 (through `refresh_open_report_slas`, as `vulndesk triage warn-breaches` keeps them). Then it times
 the queue endpoint per filter shape and, for the same requests, the raw SQL a hand-written page
 would need (the count, bounded at QUEUE_COUNT_LIMIT like the API's, and one page of rows), and
-prints the ratio of the two p95s.
+prints the ratio of the two p95s. Last, the same requests against the portal's queue page (HTML,
+signed in, with the state tabs' counts), as an analyst's browser loads it.
 
 Import this module only after Django is set up.
 """
@@ -29,6 +30,7 @@ from vulndesk.triage.selectors import QUEUE_COUNT_LIMIT, QueueFilters, list_queu
 from vulndesk.triage.sla import refresh_open_report_slas
 
 ENDPOINT = "/api/v1/queue"
+PORTAL_PAGE = "/queue/"
 PAGE_SIZE = 50
 WARM_UP = 10
 OPEN = ["new", "triaging", "needs_info", "validating"]
@@ -160,7 +162,59 @@ def run_queue(
                 "matched": body.get("count", 0),
             }
         )
-    return {"preparation": preparation, "shapes": _table(samples), "samples": samples}
+    return {
+        "preparation": preparation,
+        "shapes": _table(samples),
+        "samples": samples,
+        "portal": _portal_queue(analyst, plan),
+    }
+
+
+def _portal_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The portal form's version of an API request: its state filter takes one state (a tab), so the first."""
+    portal = {key: value for key, value in params.items() if key not in {"page_size", "state"}}
+    if params.get("state"):
+        portal["state"] = params["state"][0]
+    return portal
+
+
+def _portal_queue(analyst: User, plan: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The same requests against the queue page an analyst opens in the browser (HTML, signed in, with tab counts)."""
+    client = Client()
+    client.force_login(analyst)
+    for _shape, params in plan[:WARM_UP]:
+        client.get(PORTAL_PAGE, _portal_params(params))
+    print(f"\nTiming the same {len(plan)} requests of the queue page {PORTAL_PAGE} (HTML, 50 rows, state tab counts)…")
+    samples: list[dict[str, Any]] = []
+    for shape, params in plan:
+        with CaptureQueriesContext(connection) as queries:
+            began = time.perf_counter()
+            response = client.get(PORTAL_PAGE, _portal_params(params))
+            page_ms = (time.perf_counter() - began) * 1000
+        samples.append({"shape": shape, "ms": page_ms, "queries": len(queries), "status": response.status_code})
+    header = f"{'queue page filters':32}{'requests':>9}{'p50 ms':>8}{'p95 ms':>8}{'queries':>9}"
+    print(header)
+    print("-" * len(header))
+    failed = [sample for sample in samples if sample["status"] != 200]
+    if failed:
+        print(f"WARNING: {len(failed)} page loads failed (first status {failed[0]['status']}); figures are suspect.")
+    rows = []
+    for shape in [*(name for name, _share in SHAPES), "all requests"]:
+        group = [sample for sample in samples if shape in {sample["shape"], "all requests"}]
+        times = [sample["ms"] for sample in group]
+        row = {
+            "shape": shape,
+            "requests": len(group),
+            "p50_ms": round(percentile(times, 0.50), 2),
+            "p95_ms": round(percentile(times, 0.95), 2),
+            "queries_max": max(sample["queries"] for sample in group),
+            "failed": sum(sample["status"] != 200 for sample in group),
+        }
+        rows.append(row)
+        if shape == "all requests":
+            print("-" * len(header))
+        print(f"{shape:32}{row['requests']:>9}{row['p50_ms']:>8.1f}{row['p95_ms']:>8.1f}{row['queries_max']:>9}")
+    return rows
 
 
 def _table(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -27,5 +27,7 @@ def test_run_queue_prepares_the_data_and_measures_every_shape(analyst: User) -> 
     assert [row["shape"] for row in figures["shapes"]] == [*(name for name, _ in SHAPES), "all requests"]
     assert all(sample["status"] == 200 for sample in figures["samples"])
     assert all(row["ratio_p95"] > 0 for row in figures["shapes"])
+    assert [row["shape"] for row in figures["portal"]] == [*(name for name, _ in SHAPES), "all requests"]
+    assert all(row["failed"] == 0 and row["queries_max"] > 0 for row in figures["portal"])
     assert Report.objects.exclude(priority=None).exists()
     assert ReportSla.objects.exists()

@@ -146,7 +146,9 @@ def _queue_page(user: User, query: QueueQuery) -> dict[str, Any]:
         "pages": math.ceil(count / query.page_size),
     }
     if query.with_counts:
-        page["state_counts"] = queue_state_counts(user, filters, now=now)
+        counts = queue_state_counts(user, filters, now=now)
+        page["state_counts"] = {state: count.count for state, count in counts.items()}
+        page["state_counts_are_exact"] = all(count.is_exact for count in counts.values())
     return page
 
 

@@ -264,11 +264,17 @@ _COUNT_IS_EXACT = Field(
 )
 
 
+_STATE_COUNTS_ARE_EXACT = Field(
+    None, description="With with_counts=true: false when some state's count stopped at 1,000, like `count`."
+)
+
+
 class QueuePage(Page[QueueItemOut]):
     count_is_exact: bool = _COUNT_IS_EXACT
     state_counts: dict[str, int] | None = Field(
-        None, description="With with_counts=true: reports per state under every filter but `state`."
+        None, description="With with_counts=true: reports per state under every filter but `state`, up to 1,000 each."
     )
+    state_counts_are_exact: bool | None = _STATE_COUNTS_ARE_EXACT
 
 
 # Built field by field (`of`/`of_queue`), like intake's AnyReportOut: `view` tells the two apart.
@@ -278,8 +284,10 @@ AnyListedReportOut = Annotated[QueueItemOut | ResearcherReportOut, Field(discrim
 class ReportListPage(Page[AnyListedReportOut]):
     count_is_exact: bool = _COUNT_IS_EXACT
     state_counts: dict[str, int] | None = Field(
-        None, description="Staff, with with_counts=true: reports per state under every filter but `state`."
+        None,
+        description="Staff, with with_counts=true: reports per state under every filter but `state`, up to 1,000 each.",
     )
+    state_counts_are_exact: bool | None = _STATE_COUNTS_ARE_EXACT
 
 
 # --- Assignment, bulk actions, saved views, duty -----------------------------------------------

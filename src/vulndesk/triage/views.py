@@ -5,15 +5,18 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
 from vulndesk.core.permissions import Permission, can
-from vulndesk.core.portal import paginate, signed_in_user
+from vulndesk.core.portal import PAGE_SIZE, signed_in_user
 from vulndesk.intake.models import Report
 from vulndesk.intake.selectors import get_report_for_user
 from vulndesk.triage.clocks import case_clocks, report_page_clocks
@@ -30,8 +33,10 @@ from vulndesk.triage.forms import (
 )
 from vulndesk.triage.models import Case, CaseReport, ReportSla
 from vulndesk.triage.selectors import (
+    QueueCount,
     can_see_queue,
     case_timeline,
+    count_queue,
     get_case_for_user,
     get_saved_view_for_user,
     get_shared_validation_for_user,
@@ -71,17 +76,22 @@ def report_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET, user=user)
     filters = form.queue_filters()
     now = timezone.now()
-    page = paginate(request, list_queue_for_user(user, filters, sort=form.sort_order(), now=now))
+    paginator = QueuePaginator(list_queue_for_user(user, filters, sort=form.sort_order(), now=now))
+    page = paginator.get_page(request.GET.get("page"))
     counts = queue_state_counts(user, filters, now=now)
     selected_state = filters.states[0] if filters.states else ""
-    states = [(state.value, state.label, counts.get(state, 0)) for state in Report.State]
+    states = [(state.value, state.label, counts.get(state, QueueCount(0, is_exact=True))) for state in Report.State]
+    total = QueueCount(
+        sum(count.count for count in counts.values()), is_exact=all(count.is_exact for count in counts.values())
+    )
     context = {
         "form": form,
         "page": page,
+        "matched": QueueCount(paginator.count, is_exact=paginator.is_exact),
         "rows": [(report, _sla_of(report), _sla_status(report, now)) for report in page.object_list],
         "selected_state": selected_state,
-        "state_counts": [entry for entry in states if entry[2] or entry[0] == selected_state],
-        "total": sum(counts.values()),
+        "state_counts": [entry for entry in states if entry[2].count or entry[0] == selected_state],
+        "total": total,
         "is_filtered": any(value for name, value in form.cleaned_data.items() if name not in {"state", "sort"}),
         "bulk_form": BulkActionForm(),
         "saved_views": list_saved_views_for_user(user),
@@ -90,6 +100,30 @@ def report_queue(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
     }
     return render(request, "triage/report_queue.html", context)
+
+
+class QueuePaginator(Paginator[Report]):
+    """Pages of the queue whose count stops at QUEUE_COUNT_LIMIT (count_queue), like the API's.
+
+    The pages it offers cover those first 1,000 reports; an analyst narrows the filters to reach
+    others, as with any search that finds more than anyone reads.
+    """
+
+    def __init__(self, reports: QuerySet[Report]) -> None:
+        super().__init__(reports, PAGE_SIZE)
+        self.reports = reports
+
+    @cached_property
+    def _counted(self) -> tuple[int, bool]:
+        return count_queue(self.reports)
+
+    @cached_property
+    def count(self) -> int:
+        return self._counted[0]
+
+    @property
+    def is_exact(self) -> bool:
+        return self._counted[1]
 
 
 def _sla_of(report: Report) -> ReportSla | None:

@@ -5,6 +5,8 @@ from collections.abc import Callable
 
 import pytest
 import time_machine
+from django.test import Client
+from django.urls import reverse
 
 from vulndesk.accounts.models import User
 from vulndesk.core.services import enter_initial_state
@@ -82,3 +84,48 @@ def test_search_sorted_by_priority_keeps_unscored_last(analyst: User) -> None:
     ordered = list(list_queue_for_user(analyst, QueueFilters(q="overflow", states=OPEN), sort="priority"))
 
     assert ordered == [p0, p3, unscored]
+
+
+def test_state_counts_stop_at_the_limit_per_state(api: Api, analyst: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    ReportFactory.create_batch(4)
+    ReportFactory.create_batch(2, state=Report.State.SPAM)
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_LIMIT", 3)
+
+    body = api(analyst).get("/queue", {"with_counts": "true"}).json()
+
+    assert body["state_counts"] == {"new": 3, "spam": 2}
+    assert body["state_counts_are_exact"] is False
+
+
+def test_state_counts_under_the_limit_are_exact(api: Api, analyst: User) -> None:
+    ReportFactory.create_batch(2)
+
+    body = api(analyst).get("/queue", {"with_counts": "true"}).json()
+
+    assert (body["state_counts"], body["state_counts_are_exact"]) == ({"new": 2}, True)
+
+
+def test_the_queue_page_says_where_counting_stopped(
+    client: Client, analyst: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ReportFactory.create_batch(4)
+    ReportFactory.create(state=Report.State.SPAM)
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_LIMIT", 3)
+    client.force_login(analyst)
+
+    page = client.get(reverse("report_queue")).content.decode()
+
+    assert "4+ reports" in page  # new 3+ and spam 1: the sum of what was counted, and that it is not all
+    assert "of 3+." in page
+    assert "narrow the filters or search to reach the others" in page
+
+
+def test_the_queue_page_counts_exactly_under_the_limit(client: Client, analyst: User) -> None:
+    ReportFactory.create_batch(2)
+    client.force_login(analyst)
+
+    page = client.get(reverse("report_queue")).content.decode()
+
+    assert "2 reports" in page
+    assert "of 2." in page
+    assert "narrow the filters" not in page
