@@ -4,7 +4,8 @@ Runs inside the bench's scenario process (Django set up, database migrated and s
 starts gunicorn on a loopback port against the same database, gives each client its own
 researcher and bearer token, and has the clients submit distinct reports back to back over
 keep-alive connections. Each submission is a full one: rate-limit counting, validation,
-duplicate check, report row, state interval, audit event and the acknowledgment task row.
+duplicate check, report row, state interval, audit event, preliminary priority, and the
+acknowledgment in the outbox with its delivery task row.
 
 Rate limits are raised for the server (they would stop a flood, which is their job), so this
 measures the submission path itself.
@@ -68,6 +69,7 @@ def _client(port: int, token: str, number: int, count: int, *, latencies: list[f
                 "description": f"Submission {index} from client {number}. A script in a field runs for admins.",
                 "steps_to_reproduce": "1. Sign in\n2. Put <script> in the name\n3. Open the admin list",
                 "product_other": "Bench Widget",
+                "impact_type": "spoofing",
                 "suggested_cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N",
                 "accepts_policy": True,
             }
