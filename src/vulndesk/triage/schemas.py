@@ -265,14 +265,17 @@ _COUNT_IS_EXACT = Field(
 
 
 _STATE_COUNTS_ARE_EXACT = Field(
-    None, description="With with_counts=true: false when some state's count stopped at 1,000, like `count`."
+    None,
+    description="With with_counts=true: false when over 1,000 reports match the other filters; then each "
+    "state count is how many of the first 1,001 matches are in that state, a lower bound.",
 )
 
 
 class QueuePage(Page[QueueItemOut]):
     count_is_exact: bool = _COUNT_IS_EXACT
     state_counts: dict[str, int] | None = Field(
-        None, description="With with_counts=true: reports per state under every filter but `state`, up to 1,000 each."
+        None,
+        description="With with_counts=true: reports per state under every filter but `state` (see state_counts_are_exact).",
     )
     state_counts_are_exact: bool | None = _STATE_COUNTS_ARE_EXACT
 
@@ -285,7 +288,7 @@ class ReportListPage(Page[AnyListedReportOut]):
     count_is_exact: bool = _COUNT_IS_EXACT
     state_counts: dict[str, int] | None = Field(
         None,
-        description="Staff, with with_counts=true: reports per state under every filter but `state`, up to 1,000 each.",
+        description="Staff, with with_counts=true: reports per state under every filter but `state` (see state_counts_are_exact).",
     )
     state_counts_are_exact: bool | None = _STATE_COUNTS_ARE_EXACT
 

@@ -86,15 +86,19 @@ def test_search_sorted_by_priority_keeps_unscored_last(analyst: User) -> None:
     assert ordered == [p0, p3, unscored]
 
 
-def test_state_counts_stop_at_the_limit_per_state(api: Api, analyst: User, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_past_the_limit_state_counts_are_lower_bounds_from_the_first_matches(
+    api: Api, analyst: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ReportFactory.create_batch(4)
     ReportFactory.create_batch(2, state=Report.State.SPAM)
     monkeypatch.setattr(selectors, "QUEUE_COUNT_LIMIT", 3)
 
     body = api(analyst).get("/queue", {"with_counts": "true"}).json()
 
-    assert body["state_counts"] == {"new": 3, "spam": 2}
     assert body["state_counts_are_exact"] is False
+    assert sum(body["state_counts"].values()) == 4  # the first limit + 1 matches
+    assert body["state_counts"].get("new", 0) <= 4
+    assert body["state_counts"].get("spam", 0) <= 2
 
 
 def test_state_counts_under_the_limit_are_exact(api: Api, analyst: User) -> None:
@@ -115,7 +119,7 @@ def test_the_queue_page_says_where_counting_stopped(
 
     page = client.get(reverse("report_queue")).content.decode()
 
-    assert "4+ reports" in page  # new 3+ and spam 1: the sum of what was counted, and that it is not all
+    assert "4+ reports" in page  # the first limit + 1 matches were counted, and they are not all
     assert "of 3+." in page
     assert "narrow the filters or search to reach the others" in page
 
