@@ -8,6 +8,7 @@ from django.http import Http404
 
 from vulndesk.accounts.models import User
 from vulndesk.catalog.models import Product, Team
+from vulndesk.core.forms import ListSelect
 from vulndesk.core.taxonomy import ImpactType, Severity
 from vulndesk.intake.models import Report
 from vulndesk.intake.selectors import get_report_for_user
@@ -33,7 +34,11 @@ SLA_CHOICES = [
 
 
 class QueueFilterForm(forms.Form):
-    """GET filters of the queue. Invalid values are dropped rather than refused: it is only a view."""
+    """GET filters of the queue. Invalid values are dropped rather than refused: it is only a view.
+
+    Its selects are ListSelects: the queue is the page analysts load all day, and its product
+    and analyst lists are long.
+    """
 
     q = forms.CharField(
         required=False,
@@ -43,17 +48,19 @@ class QueueFilterForm(forms.Form):
             attrs={"accesskey": "s", "placeholder": "Words in title, description or steps; or VD-R12"}
         ),
     )
-    state = forms.ChoiceField(required=False, choices=[("", "All states"), *Report.State.choices])
-    product = forms.ChoiceField(required=False)
-    team = forms.ChoiceField(required=False)
-    impact_type = forms.ChoiceField(required=False, label="Impact", choices=[("", "Any impact"), *ImpactType.choices])
+    state = forms.ChoiceField(widget=ListSelect, required=False, choices=[("", "All states"), *Report.State.choices])
+    product = forms.ChoiceField(widget=ListSelect, required=False)
+    team = forms.ChoiceField(widget=ListSelect, required=False)
+    impact_type = forms.ChoiceField(
+        widget=ListSelect, required=False, label="Impact", choices=[("", "Any impact"), *ImpactType.choices]
+    )
     severity = forms.ChoiceField(
         required=False,
         choices=[("", "Any severity"), *Severity.choices],
         help_text="Known once the report's case has a scored vulnerability.",
     )
-    assignee = forms.ChoiceField(required=False)
-    sla = forms.ChoiceField(required=False, label="SLA", choices=SLA_CHOICES)
+    assignee = forms.ChoiceField(widget=ListSelect, required=False)
+    sla = forms.ChoiceField(widget=ListSelect, required=False, label="SLA", choices=SLA_CHOICES)
     older_than_days = forms.IntegerField(required=False, min_value=0, max_value=36500, label="Older than (days)")
     low_signal = forms.ChoiceField(
         required=False,
@@ -66,7 +73,7 @@ class QueueFilterForm(forms.Form):
         choices=[("", "With or without files"), ("yes", "Has attachments"), ("no", "No attachments")],
     )
     close_proposed = forms.BooleanField(required=False, label="Silent in Needs info (close?)")
-    sort = forms.ChoiceField(required=False, choices=QUEUE_SORTS, label="Sort")
+    sort = forms.ChoiceField(widget=ListSelect, required=False, choices=QUEUE_SORTS, label="Sort")
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
