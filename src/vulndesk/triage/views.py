@@ -76,14 +76,20 @@ def report_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET, user=user)
     filters = form.queue_filters()
     now = timezone.now()
-    paginator = QueuePaginator(list_queue_for_user(user, filters, sort=form.sort_order(), now=now))
-    page = paginator.get_page(request.GET.get("page"))
     counts = queue_state_counts(user, filters, now=now)
     selected_state = filters.states[0] if filters.states else ""
     states = [(state.value, state.label, counts.get(state, QueueCount(0, is_exact=True))) for state in Report.State]
     total = QueueCount(
         sum(count.count for count in counts.values()), is_exact=all(count.is_exact for count in counts.values())
     )
+    # Exact state counts already say how many the page's filters match: no second count.
+    known = (
+        (counts.get(selected_state, QueueCount(0, is_exact=True)) if selected_state else total)
+        if total.is_exact
+        else None
+    )
+    paginator = QueuePaginator(list_queue_for_user(user, filters, sort=form.sort_order(), now=now), known=known)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
@@ -109,12 +115,14 @@ class QueuePaginator(Paginator[Report]):
     others, as with any search that finds more than anyone reads.
     """
 
-    def __init__(self, reports: QuerySet[Report]) -> None:
+    def __init__(self, reports: QuerySet[Report], *, known: QueueCount | None = None) -> None:
         super().__init__(reports, PAGE_SIZE)
-        self.reports = reports
+        self.reports, self.known = reports, known
 
     @cached_property
     def _counted(self) -> tuple[int, bool]:
+        if self.known is not None:
+            return self.known.count, self.known.is_exact
         return count_queue(self.reports)
 
     @cached_property
