@@ -1,6 +1,7 @@
 """Outbound mail: written to the outbox table first, delivered by a task, retried, never lost.
 
-`queue_mail` stores the mail and enqueues delivery after commit. `deliver_outbound_mail`
+`queue_mail` stores the mail and its delivery task (in the same transaction with the database
+task backend, after commit with any other). `deliver_outbound_mail`
 claims the row, talks to the mail server outside any transaction, and records the outcome:
 sent; bounced (the server refused the address for good, which marks the address); or, for
 anything temporary (server down, timeout), queued again with exponential backoff until
@@ -20,6 +21,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django_tasks_db.backend import DatabaseBackend
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
@@ -88,7 +90,7 @@ def queue_mail(
     thread_message: Message | None = None,
     openpgp_key: str = "",
 ) -> OutboundMail:
-    """Store one mail in the outbox and deliver it after commit.
+    """Store one mail in the outbox; a task delivers it once the transaction commits.
 
     Mail to an address that bounced before is stored as bounced and not sent; mail that should
     be encrypted but cannot be is stored as failed with the reason, never sent in clear.
@@ -117,11 +119,11 @@ def queue_mail(
         mail.last_error = f"Not sent: {to} bounced on {bounced.bounced_at:%Y-%m-%d} ({bounced.bounce_reason})."
     mail.save()
     if mail.status == OutboundMail.Status.QUEUED:
-        _enqueue_after_commit(mail.pk)
+        _enqueue_delivery(mail.pk)
     return mail
 
 
-def _enqueue_after_commit(mail_id: int, *, run_after: dt.datetime | None = None) -> None:
+def _enqueue_delivery(mail_id: int, *, run_after: dt.datetime | None = None) -> None:
     from vulndesk.messaging.tasks import deliver_mail  # noqa: PLC0415  # tasks.py imports this module
 
     def enqueue() -> None:
@@ -131,7 +133,13 @@ def _enqueue_after_commit(mail_id: int, *, run_after: dt.datetime | None = None)
             deliver_mail.enqueue(mail_id)
         # Without deferral (the immediate backend) a retry waits for `send_due_mail`.
 
-    transaction.on_commit(enqueue)
+    if isinstance(deliver_mail.get_backend(), DatabaseBackend):
+        # The task row joins this transaction: the worker sees it exactly when the mail row is
+        # committed, never for a mail rolled back, and it costs no second commit.
+        enqueue()
+    else:
+        # Other backends run or publish it at once, so it must wait for the mail row.
+        transaction.on_commit(enqueue)
 
 
 def queue_acknowledgment(report: Report) -> OutboundMail | None:
@@ -262,7 +270,7 @@ def _record_failure(mail: OutboundMail, error: Exception, now: dt.datetime) -> O
         )
     mail.save(update_fields=["status", "claimed_until", "last_error", "next_attempt_at"])
     if mail.status == OutboundMail.Status.QUEUED:
-        _enqueue_after_commit(mail.pk, run_after=mail.next_attempt_at)
+        _enqueue_delivery(mail.pk, run_after=mail.next_attempt_at)
     return mail
 
 
@@ -304,7 +312,7 @@ def resend_mail(mail: OutboundMail, *, actor: User) -> OutboundMail:
     )
     mail.save(update_fields=["status", "attempts", "next_attempt_at", "claimed_until"])
     record_event(mail, tag="mail:resent", actor=actor)
-    _enqueue_after_commit(mail.pk)
+    _enqueue_delivery(mail.pk)
     return mail
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from vulndesk.intake.models import Report
-from vulndesk.scoring.services import set_joined_report_priority, set_preliminary_report_priorities
+from vulndesk.scoring.services import set_joined_report_priority, set_new_report_priority
 from vulndesk.scoring.tasks import refresh_priority_explanations
 from vulndesk.triage.models import CaseReport, SlaClock, SlaTarget
 
@@ -20,7 +20,7 @@ def report_joined_case(sender: type[CaseReport], *, link: CaseReport, **kwargs: 
 
 def report_submitted(sender: type[Report], *, report: Report, **kwargs: Any) -> None:
     # In intake's transaction: a new report enters the queue already ordered by its preliminary priority.
-    set_preliminary_report_priorities([report.pk])
+    set_new_report_priority(report)
 
 
 def fix_target_changed(sender: type[SlaTarget], *, instance: SlaTarget, **kwargs: Any) -> None:

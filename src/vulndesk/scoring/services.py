@@ -848,40 +848,65 @@ def refresh_priority_explanations() -> int:
     )
 
 
-def set_preliminary_report_priorities(report_ids: Sequence[int] | None = None) -> int:
-    """A first priority for open reports not yet in a case, from the researcher's impact type and vector.
+def preliminary_priority(impact_type: str, vector: str, *, rules: Sequence[Rule]) -> int | None:
+    """The priority a researcher's impact type and suggested vector imply, before anyone scored it.
 
-    The bug bar proposes a severity from the impact type and the conditions the suggested
-    CVSS vector implies; the priority is that severity's starting level (no exploitation
-    evidence is known yet). Reports without an impact type or a usable vector stay unprioritized,
-    and a report's priority is replaced by its case's once it joins one. Returns how many were set.
-    A new report gets it at submission (intake's `report_submitted` signal, for `report_ids`);
-    the hourly `vulndesk scoring prioritize-reports` sweeps up every report still without one.
+    The bug bar proposes a severity from the impact type and the conditions the vector implies;
+    the priority is that severity's starting level (no exploitation evidence is known yet).
+    None without an impact type, a usable 3.x/4.0 vector or a bug bar rule that matches.
+    """
+    if not impact_type or not vector:
+        return None
+    try:
+        score = score_cvss_vector(vector)
+    except InvalidCvssVector:
+        return None
+    if score.version not in ("3.0", "3.1", "4.0"):
+        return None
+    try:
+        proposal = propose_severity(conditions_from_cvss(impact_type, score.metrics), rules)
+    except NoRuleMatched:
+        return None
+    # Only the level is kept, and it does not depend on the fix targets (only explanations name them).
+    unnamed_targets = dict.fromkeys(ACTIONS, "")
+    return compute_priority(PriorityInputs(severity=proposal.severity, impact_type=impact_type), unnamed_targets).level
+
+
+def set_new_report_priority(report: Report) -> int | None:
+    """Give a report just submitted its preliminary priority (intake's `report_submitted` signal).
+
+    From the report in hand: a submission costs one small read (the bug bar) and at most one update.
+    """
+    if report.priority is not None or not report.impact_type or not report.suggested_cvss_vector:
+        return report.priority
+    level = preliminary_priority(report.impact_type, report.suggested_cvss_vector, rules=active_bug_bar())
+    if level is not None:
+        Report.objects.filter(pk=report.pk, priority__isnull=True).update(priority=level)
+        report.priority = level
+    return level
+
+
+def set_preliminary_report_priorities() -> int:
+    """A preliminary priority for every open report not in a case that still has none; returns how many were set.
+
+    New reports get theirs at submission (`set_new_report_priority`); this hourly sweep
+    (`vulndesk scoring prioritize-reports`) catches the rest, such as reports a new bug bar rule
+    now matches. A report's priority is replaced by its case's once it joins one.
     """
     closed = [*Report.CLOSED_STATES, Report.State.FIXED]
-    reports = Report.objects.all() if report_ids is None else Report.objects.filter(pk__in=report_ids)
     candidates = (
-        reports.filter(priority__isnull=True, case_link__isnull=True)
+        Report.objects.filter(priority__isnull=True, case_link__isnull=True)
         .exclude(state__in=closed)
         .exclude(impact_type="")
         .exclude(suggested_cvss_vector="")
         .values_list("pk", "impact_type", "suggested_cvss_vector")
     )
     by_level: dict[int, list[int]] = {}
-    rules, targets = active_bug_bar(), fix_targets()
+    rules = active_bug_bar()
     for pk, impact_type, vector in candidates.iterator():
-        try:
-            score = score_cvss_vector(vector)
-        except InvalidCvssVector:
-            continue
-        if score.version not in ("3.0", "3.1", "4.0"):
-            continue
-        try:
-            proposal = propose_severity(conditions_from_cvss(impact_type, score.metrics), rules)
-        except NoRuleMatched:
-            continue
-        level = compute_priority(PriorityInputs(severity=proposal.severity, impact_type=impact_type), targets).level
-        by_level.setdefault(level, []).append(pk)
+        level = preliminary_priority(impact_type, vector, rules=rules)
+        if level is not None:
+            by_level.setdefault(level, []).append(pk)
     for level, pks in by_level.items():
         Report.objects.filter(pk__in=pks, priority__isnull=True).update(priority=level)
     return sum(len(pks) for pks in by_level.values())

@@ -8,7 +8,9 @@ import pytest
 import time_machine
 from django.core import mail as django_mail
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
 
 from vulndesk.accounts.models import User
@@ -228,6 +230,32 @@ def test_worker_restart_loses_nothing(
         call_command("outbox", "send", verbosity=0)  # the claim has expired: the sweep sends it
     assert set(OutboundMail.objects.values_list("status", flat=True)) == {"sent"}
     assert len(smtp_server.mailbox.received) == 2
+
+
+@pytest.mark.usefixtures("database_task_queue")
+def test_with_the_database_queue_the_delivery_task_commits_with_the_mail(researcher: User, analyst: User) -> None:
+    report = ReportFactory.create(researcher=researcher)
+
+    report_message(report, analyst, "Queued together")  # no commit happened yet
+
+    mail = OutboundMail.objects.get()
+    assert DBTaskResult.objects.get().args_kwargs == {"args": [mail.pk], "kwargs": {}}
+
+
+@pytest.mark.usefixtures("database_task_queue")
+def test_with_the_database_queue_a_rolled_back_mail_leaves_no_task(researcher: User, analyst: User) -> None:
+    report = ReportFactory.create(researcher=researcher)
+
+    @transaction.atomic
+    def post_then_fail() -> None:
+        report_message(report, analyst, "Never sent")
+        raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        post_then_fail()
+
+    assert not OutboundMail.objects.exists()
+    assert not DBTaskResult.objects.exists()
 
 
 # OpenPGP
