@@ -38,7 +38,7 @@ from vulndesk.intake.models import (
     validate_cwe,
 )
 from vulndesk.intake.notifications import send_anonymous_acknowledgment
-from vulndesk.intake.signals import report_submitted
+from vulndesk.intake.signals import report_prepared, report_submitted
 from vulndesk.lib.cvss_vectors import InvalidCvssVector, score_cvss_vector
 
 # Every anonymous report belongs to this one inactive account: it cannot sign in, and nobody
@@ -254,16 +254,17 @@ def submit_report(
             duplicate.save(update_fields=["tracking_token_hash", "updated_at"])
         return Receipt(report=duplicate, is_new=False, tracking_token=tracking_token)
 
-    report = Report.objects.create(
+    report = Report(
         researcher=researcher,
         tracking_token_hash=hash_tracking_token(tracking_token) if tracking_token else "",
         submission_fingerprint=fingerprint,
         **fields,
     )
+    report_prepared.send(sender=Report, report=report)  # scoring sets the preliminary priority
+    report.save(force_insert=True)
     enter_initial_state(report, actor=actor, reason="" if actor else "Submitted anonymously.")
     _store_files(report, files, actor=actor)
-    # Receivers: scoring sets the preliminary priority; messaging queues an account holder's acknowledgment.
-    report_submitted.send(sender=Report, report=report)
+    report_submitted.send(sender=Report, report=report)  # messaging queues an account holder's acknowledgment
     if actor is None and report.contact_email:
         # Not through a task or the outbox: the mail carries the tracking secret, which must wait in no table.
         transaction.on_commit(

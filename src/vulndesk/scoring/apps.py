@@ -9,12 +9,12 @@ class ScoringConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the receivers use models, which are not loaded before ready().
-        from vulndesk.intake.signals import report_submitted  # noqa: PLC0415
+        from vulndesk.intake.signals import report_prepared  # noqa: PLC0415
         from vulndesk.scoring import receivers  # noqa: PLC0415
         from vulndesk.triage.models import SlaTarget  # noqa: PLC0415
         from vulndesk.triage.signals import report_joined_case  # noqa: PLC0415
 
-        report_submitted.connect(receivers.report_submitted, dispatch_uid="scoring.report_submitted")
+        report_prepared.connect(receivers.report_prepared, dispatch_uid="scoring.report_prepared")
         report_joined_case.connect(receivers.report_joined_case, dispatch_uid="scoring.report_joined_case")
         post_save.connect(receivers.fix_target_changed, sender=SlaTarget, dispatch_uid="scoring.fix_target_saved")
         post_delete.connect(receivers.fix_target_changed, sender=SlaTarget, dispatch_uid="scoring.fix_target_deleted")

@@ -18,8 +18,8 @@ def report_joined_case(sender: type[CaseReport], *, link: CaseReport, **kwargs: 
     set_joined_report_priority(link)
 
 
-def report_submitted(sender: type[Report], *, report: Report, **kwargs: Any) -> None:
-    # In intake's transaction: a new report enters the queue already ordered by its preliminary priority.
+def report_prepared(sender: type[Report], *, report: Report, **kwargs: Any) -> None:
+    # Before intake saves it: a new report enters the queue already ordered by its preliminary priority.
     set_new_report_priority(report)
 
 

@@ -873,17 +873,13 @@ def preliminary_priority(impact_type: str, vector: str, *, rules: Sequence[Rule]
 
 
 def set_new_report_priority(report: Report) -> int | None:
-    """Give a report just submitted its preliminary priority (intake's `report_submitted` signal).
+    """Give a report being submitted its preliminary priority (intake's `report_prepared` signal).
 
-    From the report in hand: a submission costs one small read (the bug bar) and at most one update.
+    On the report in hand, before intake saves it: a submission costs one small read (the bug bar).
     """
-    if report.priority is not None or not report.impact_type or not report.suggested_cvss_vector:
-        return report.priority
-    level = preliminary_priority(report.impact_type, report.suggested_cvss_vector, rules=active_bug_bar())
-    if level is not None:
-        Report.objects.filter(pk=report.pk, priority__isnull=True).update(priority=level)
-        report.priority = level
-    return level
+    if report.priority is None and report.impact_type and report.suggested_cvss_vector:
+        report.priority = preliminary_priority(report.impact_type, report.suggested_cvss_vector, rules=active_bug_bar())
+    return report.priority
 
 
 def set_preliminary_report_priorities() -> int:
