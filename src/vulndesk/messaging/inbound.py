@@ -147,7 +147,7 @@ def receive_email_reply(report: Report, mail: EmailMessage) -> Routed:
             channel=Channel.RESEARCHER,
             body=body,
             actor=report.researcher,
-            is_mailed_reply=True,
+            is_verified_reporter=True,
             attachments=files,
         )
     except (RuleViolation, PermissionDenied) as error:

@@ -173,7 +173,7 @@ def post_message(
     actor: User,
     reply_to: Message | None = None,
     organization: PartnerOrganization | None = None,
-    is_mailed_reply: bool = False,
+    is_verified_reporter: bool = False,
     attachments: Sequence[Upload] = (),
 ) -> Message:
     """Post `body` (Markdown) in `channel` of `thread` as `actor`, with `attachments` (files).
@@ -183,10 +183,10 @@ def post_message(
     file either. A message with files may have no text. A message to a merged duplicate lands
     on the original report when the same researcher filed both.
 
-    `is_mailed_reply`: the inbound router checked that the mail came from the address the
-    report's mail goes to, which is what identifies the researcher of an anonymous report (its
-    placeholder account cannot sign in, so holds no role). Only the report's own researcher
-    thread accepts that.
+    `is_verified_reporter`: the caller checked that the message comes from the report's reporter:
+    the inbound router by the address the report's mail goes to, the tracking-link page by the
+    link's secret. That identifies the researcher of an anonymous report (its placeholder account
+    cannot sign in, so holds no role). Only the report's own researcher thread accepts that.
     """
     if channel not in Channel.values:
         raise RuleViolation(f"Unknown channel {channel!r}; use one of: {', '.join(Channel.values)}.", field="channel")
@@ -198,14 +198,14 @@ def post_message(
         )
     if thread.report is not None and channel == Channel.PARTNER:
         raise RuleViolation("Partner channels are on cases; write on the report's case.", field="channel")
-    is_own_mailed_reply = (
-        is_mailed_reply
+    is_own_reporter_message = (
+        is_verified_reporter
         and channel == Channel.RESEARCHER
         and thread.report is not None
         and thread.report.researcher_id == actor.pk
         and (actor.is_active or thread.report.is_anonymous)
     )
-    if not is_own_mailed_reply and channel not in writable_channels(actor, thread):
+    if not is_own_reporter_message and channel not in writable_channels(actor, thread):
         raise PermissionDenied(f"You cannot write in the {Channel(channel).label.lower()} of {thread.reference}.")
     body = _clean_body(body, has_attachments=bool(attachments))
     files = _checked_attachments(attachments)

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("partner/", views.partner_cases, name="partner_cases"),
     path("partner/cases/<int:case_id>/", views.partner_case, name="partner_case"),
     path("messages/<int:message_id>/edit/", views.message_edit, name="message_edit"),
+    path("reports/track/<str:token>/messages/", views.tracked_message_post, name="tracked_message_post"),
     path(
         "reports/track/<str:token>/messages/<int:message_id>/attachments/<int:attachment_id>/",
         views.tracked_message_attachment,

@@ -17,12 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from vulndesk.accounts.models import User
 from vulndesk.catalog.models import Product, Team
-from vulndesk.core.errors import RuleViolation
+from vulndesk.core.errors import RateLimited, RuleViolation
 from vulndesk.core.permissions import Permission, Role, can, is_staff_role, role_of
 from vulndesk.core.portal import paginate, signed_in_user
+from vulndesk.core.ratelimit import count_attempt
 from vulndesk.intake.downloads import attachment_response
 from vulndesk.intake.filetypes import KINDS
 from vulndesk.intake.models import Report
+from vulndesk.intake.selectors import get_report_by_tracking_token
 from vulndesk.messaging.forms import (
     MailPreferenceForm,
     MessageEditForm,
@@ -200,20 +202,72 @@ def message_attachment(request: HttpRequest, message_id: int, attachment_id: int
     return attachment_response(attachment)
 
 
-def tracked_thread_context(request: HttpRequest, report: Report, token: str) -> dict[str, object]:
+def tracked_thread_context(
+    request: HttpRequest, report: Report, token: str, form: MessageForm | None = None
+) -> dict[str, object]:
     """`messaging/_thread.html` for the holder of an anonymous report's tracking link: the
-    researcher thread, read-only (they answer by replying to our mail), files through the link."""
+    researcher thread, files through the link, and a form to write in it (the link is their
+    sign-in; they may also reply to our mail)."""
     paginator = Paginator(list_tracked_thread(report), THREAD_PAGE_SIZE)
     requested = request.GET.get("page", "")
     page = paginator.get_page(requested if requested.isdigit() else paginator.num_pages)
+    is_open = report.state != Report.State.SPAM
     return {
         "thread": Thread(report=report),
         "thread_messages": list(page.object_list),
         "thread_page": page,
         "post_url": reverse("report_tracked", args=[token]),
+        "form_url": reverse("tracked_message_post", args=[token]),
+        "message_form": (form or MessageForm(channels=_REPORTER_CHANNELS)) if is_open else None,
+        "attachment_hint": _attachment_hint(),
         "tracking_token": token,
         "organization_name": settings.ORGANIZATION_NAME,
     }
+
+
+_REPORTER_CHANNELS = frozenset({Channel.RESEARCHER.value})
+# Whoever holds a tracking link may write with it; this bounds what a leaked link can flood.
+TRACKED_MESSAGES_PER_HOUR = 30
+
+
+@require_POST
+def tracked_message_post(request: HttpRequest, token: str) -> HttpResponse:
+    """The holder of an anonymous report's tracking link writes in its researcher thread.
+
+    The link's secret identifies the reporter, as their mail address does for a mailed reply.
+    On success back to the report's page; on bad input this page again, with the text kept.
+    """
+    report = get_report_by_tracking_token(token)
+    files = request.FILES.getlist("attachments")
+    form = MessageForm(request.POST, channels=_REPORTER_CHANNELS, has_files=bool(files))
+    try:
+        count_attempt(
+            "tracked-message",
+            str(report.pk),
+            limit=TRACKED_MESSAGES_PER_HOUR,
+            window_seconds=3600,
+            message="Too many messages on this report in one hour; wait a while, or reply by email.",
+        )
+        if form.is_valid():
+            post_message(
+                Thread(report=report),
+                channel=Channel.RESEARCHER,
+                body=form.cleaned_data["body"],
+                actor=report.researcher,
+                is_verified_reporter=True,
+                attachments=files,
+            )
+            flash.success(request, "Your message was sent to the security team.")
+            posted = redirect(f"{reverse('report_tracked', args=[token])}#message-form")
+            posted["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+            return posted
+    except (RuleViolation, RateLimited) as error:
+        form.add_error(None, str(error))
+    context = tracked_thread_context(request, report, token, form) | {"report": report}
+    response = render(request, "messaging/tracked_message.html", context, status=400)
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _post(request: HttpRequest, user: User, thread: Thread) -> HttpResponse | MessageForm:
