@@ -88,6 +88,11 @@ def test_anonymous_report_and_its_private_link(
     visitor.goto(link)
     expect(visitor.get_by_role("heading", name="Anonymous finding in Widget Server")).to_be_visible()
     expect(visitor.get_by_text("Received").first).to_be_visible()
+    # The link is the reporter's sign-in: they write to the team from the page.
+    visitor.get_by_label("Message").fill("The proof of concept also works on 2.3.")
+    visitor.get_by_role("button", name="Post message").click()
+    expect(visitor.get_by_text("Your message was sent to the security team.")).to_be_visible()
+    expect(visitor.get_by_text("The proof of concept also works on 2.3.")).to_be_visible()
     other.close()
 
 

@@ -205,8 +205,9 @@ def report_tracked(request: HttpRequest, token: str) -> HttpResponse:
     report = get_report_by_tracking_token(token)
     context = _researcher_context(report, is_owner=False) | {"token": token}
     response = render(request, "intake/report_detail_researcher.html", context)
-    # The token is in the URL: keep it out of Referer headers and shared caches.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the URL: keep it out of other sites' Referer headers and shared caches.
+    # (same-origin, not no-referrer: the page's own forms must still send their Origin for CSRF.)
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 

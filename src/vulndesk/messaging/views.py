@@ -259,13 +259,13 @@ def tracked_message_post(request: HttpRequest, token: str) -> HttpResponse:
             )
             flash.success(request, "Your message was sent to the security team.")
             posted = redirect(f"{reverse('report_tracked', args=[token])}#message-form")
-            posted["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+            posted["Referrer-Policy"] = "same-origin"  # the token is in the URL; the page's form needs its Origin
             return posted
     except (RuleViolation, RateLimited) as error:
         form.add_error(None, str(error))
     context = tracked_thread_context(request, report, token, form) | {"report": report}
     response = render(request, "messaging/tracked_message.html", context, status=400)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 

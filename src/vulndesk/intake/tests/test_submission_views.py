@@ -188,7 +188,7 @@ def test_anonymous_report_shows_its_private_link_once_and_it_works(client: Clien
     tracked = Client().get(link.group(1).removeprefix("http://127.0.0.1:8000"))
     assert tracked.status_code == 200
     assert b"SSRF in webhooks" in tracked.content
-    assert tracked["Referrer-Policy"] == "no-referrer"
+    assert tracked["Referrer-Policy"] == "same-origin"
     assert b"Back to my reports" not in tracked.content
 
 

@@ -33,7 +33,10 @@ def report_thread(context: dict[str, Any], report: Report, token: str = "") -> d
     request = context["request"]
     if token:
         try:
-            return tracked_thread_context(request, report, token) | {"request": request}
+            return tracked_thread_context(request, report, token) | {
+                "request": request,
+                "csrf_token": context.get("csrf_token"),
+            }
         except Http404:
             return {}
     if not isinstance(request.user, User):

@@ -47,7 +47,7 @@ def test_the_page_offers_the_form_and_a_post_lands_in_the_researcher_thread(
     assert f'action="/reports/track/{token}/messages/"' in page
     assert response.status_code == 302
     assert response["Location"] == f"/reports/track/{token}/#message-form"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert _posts(report) == [(Channel.RESEARCHER, "Here is more.")]
     assert Message.objects.get(kind=Message.Kind.POST).author == report.researcher
     assert "Here is more." in client.get(f"/reports/track/{token}/").content.decode()
