@@ -21,11 +21,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django_tasks_db.backend import DatabaseBackend
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
 from vulndesk.core.services import record_event
+from vulndesk.core.tasks import enqueue_with_transaction
 from vulndesk.intake.models import Report
 from vulndesk.intake.notifications import acknowledgment
 from vulndesk.messaging.models import Channel, MailAddress, MailPreference, Message, OutboundMail
@@ -126,20 +126,8 @@ def queue_mail(
 def _enqueue_delivery(mail_id: int, *, run_after: dt.datetime | None = None) -> None:
     from vulndesk.messaging.tasks import deliver_mail  # noqa: PLC0415  # tasks.py imports this module
 
-    def enqueue() -> None:
-        if run_after is not None and deliver_mail.get_backend().supports_defer:
-            deliver_mail.using(run_after=run_after).enqueue(mail_id)
-        elif run_after is None:
-            deliver_mail.enqueue(mail_id)
-        # Without deferral (the immediate backend) a retry waits for `send_due_mail`.
-
-    if isinstance(deliver_mail.get_backend(), DatabaseBackend):
-        # The task row joins this transaction: the worker sees it exactly when the mail row is
-        # committed, never for a mail rolled back, and it costs no second commit.
-        enqueue()
-    else:
-        # Other backends run or publish it at once, so it must wait for the mail row.
-        transaction.on_commit(enqueue)
+    # Without deferral (the immediate backend) a retry waits for `send_due_mail`.
+    enqueue_with_transaction(deliver_mail, mail_id, run_after=run_after)
 
 
 def queue_acknowledgment(report: Report) -> OutboundMail | None:

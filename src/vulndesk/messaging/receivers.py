@@ -5,10 +5,13 @@ Connected in `MessagingConfig.ready`; see docs/decisions/0006 ("Who calls messag
 
 from typing import Any
 
+from vulndesk.core.tasks import enqueue_with_transaction
 from vulndesk.intake.models import Report
-from vulndesk.messaging.outbox import queue_acknowledgment
+from vulndesk.messaging.tasks import acknowledge_report
 
 
 def report_submitted(sender: type[Report], *, report: Report, **kwargs: Any) -> None:
-    # In intake's transaction: the acknowledgment is in the outbox exactly when the report is saved.
-    queue_acknowledgment(report)
+    # A task row rather than the mail itself: one insert in the submission's transaction, and the
+    # worker writes the outbox row (anonymous reporters' acknowledgments intake mails itself).
+    if not report.is_anonymous:
+        enqueue_with_transaction(acknowledge_report, report.pk)

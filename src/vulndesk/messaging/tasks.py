@@ -1,8 +1,17 @@
-"""Background work of messaging: delivering the outbox."""
+"""Background work of messaging: delivering the outbox, acknowledging new reports."""
 
 from django_tasks import task
 
-from vulndesk.messaging.outbox import CLAIM_DURATION, deliver_outbound_mail, due_mail_ids
+from vulndesk.intake.models import Report
+from vulndesk.messaging.outbox import CLAIM_DURATION, deliver_outbound_mail, due_mail_ids, queue_acknowledgment
+
+
+@task()
+def acknowledge_report(report_id: int) -> None:
+    """Put a new report's acknowledgment in the outbox, which delivers it like every mail."""
+    report = Report.objects.select_related("researcher").filter(pk=report_id).first()
+    if report is not None:
+        queue_acknowledgment(report)
 
 
 @task()

@@ -109,3 +109,12 @@ def researcher_gpg() -> Iterator[GpgIdentity]:
         key = gpg.gen_key(key_input)
         assert key.fingerprint, key.stderr
         yield GpgIdentity(gpg=gpg, public_key=gpg.export_keys(key.fingerprint), fingerprint=key.fingerprint)
+
+
+@pytest.fixture
+def database_task_queue(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real queue: tasks wait in the database until a worker runs."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # The worker would recycle the database connection between tasks, which would end the
+    # test's transaction; connection handling is not what is under test here.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)

@@ -6,6 +6,8 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail as django_mail
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from vulndesk.accounts.models import User
@@ -97,3 +99,16 @@ def test_an_anonymous_acknowledgment_never_waits_in_the_outbox(
     (sent,) = django_mail.outbox
     assert receipt.tracking_token in sent.body
     assert not OutboundMail.objects.exists()  # the tracking secret is stored nowhere
+
+
+@pytest.mark.usefixtures("database_task_queue")
+def test_with_the_database_queue_the_worker_writes_and_sends_the_acknowledgment(researcher: User) -> None:
+    report = submit_report(SUBMISSION, actor=researcher).report  # no commit needed: the task row is in it
+
+    assert DBTaskResult.objects.filter(task_path__endswith="acknowledge_report").count() == 1
+    assert not OutboundMail.objects.exists()  # the request only left the task
+
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+
+    assert OutboundMail.objects.get(report=report).status == OutboundMail.Status.SENT
+    assert len(django_mail.outbox) == 1

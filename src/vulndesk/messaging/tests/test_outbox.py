@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-from pytest_django.fixtures import Settings
 
 from vulndesk.accounts.models import User
 from vulndesk.core.services import enter_initial_state
@@ -199,15 +198,6 @@ def test_gives_up_after_max_attempts_and_can_be_resent(
 
     mail.refresh_from_db()
     assert (mail.status, mail.attempts) == (OutboundMail.Status.QUEUED, 1)  # resent: the immediate backend tried again
-
-
-@pytest.fixture
-def database_task_queue(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real queue: tasks wait in the database until a worker runs."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    # The worker would recycle the database connection between tasks, which would end the
-    # test's transaction; connection handling is not what is under test here.
-    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
 
 
 @pytest.mark.usefixtures("database_task_queue")
