@@ -4,8 +4,8 @@ Runs inside the bench's scenario process (Django set up, database migrated and s
 starts gunicorn on a loopback port against the same database, gives each client its own
 researcher and bearer token, and has the clients submit distinct reports back to back over
 keep-alive connections. Each submission is a full one: rate-limit counting, validation,
-duplicate check, report row, state interval, audit event, preliminary priority, and the
-acknowledgment in the outbox with its delivery task row.
+duplicate check, preliminary priority, report row, state interval, audit event and the
+acknowledgment's task row.
 
 Rate limits are raised for the server (they would stop a flood, which is their job), so this
 measures the submission path itself.
