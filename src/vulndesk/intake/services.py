@@ -8,15 +8,18 @@ import datetime as dt
 import enum
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePosixPath
+from typing import Protocol, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from vulndesk.accounts.models import User
@@ -360,33 +363,55 @@ def _checked_files(uploads: Sequence[Upload], *, already: tuple[int, int]) -> li
     return checked
 
 
-def _store_files(report: Report, files: list[CheckedFile], *, actor: User | None) -> list[Attachment]:
-    stored: list[Attachment] = []
+class StoredFile(Protocol):
+    file: FieldFile
+
+    def save(self) -> None: ...
+
+
+StoredT = TypeVar("StoredT", bound=StoredFile)
+
+
+def store_checked_files(files: Sequence[CheckedFile], build: Callable[..., StoredT]) -> list[StoredT]:
+    """Save each checked file's content and a row `build(original_name=, kind=, media_type=, size=, sha256=)`.
+
+    Report attachments and message files alike. On any error the files already written are
+    removed before it propagates: the database rolls back, the storage does not.
+    """
+    stored: list[StoredT] = []
     try:
         for checked in files:
-            attachment = Attachment(
-                report=report,
+            row = build(
                 original_name=checked.name,
                 kind=checked.kind,
                 media_type=KINDS[checked.kind].media_type,
                 size=checked.size,
                 sha256=checked.sha256,
-                uploaded_by=actor,
             )
-            attachment.file.save("upload", checked.file, save=False)
-            stored.append(attachment)
-            attachment.save()
-            record_event(
-                report,
-                tag="report:attachment_added",
-                actor=actor,
-                changes={"attachment": (None, f"{checked.name} sha256:{checked.sha256}")},
-            )
+            row.file.save("upload", checked.file, save=False)
+            stored.append(row)
+            row.save()
     except BaseException:
-        # The database rolls back; the storage does not, so remove what was written.
-        for attachment in stored:
-            attachment.file.delete(save=False)
+        delete_stored_files(stored)
         raise
+    return stored
+
+
+def delete_stored_files(stored: Sequence[StoredFile]) -> None:
+    """Remove stored files' content, for work rolled back after `store_checked_files`."""
+    for row in stored:
+        row.file.delete(save=False)
+
+
+def _store_files(report: Report, files: list[CheckedFile], *, actor: User | None) -> list[Attachment]:
+    stored = store_checked_files(files, partial(Attachment, report=report, uploaded_by=actor))
+    for attachment in stored:
+        record_event(
+            report,
+            tag="report:attachment_added",
+            actor=actor,
+            changes={"attachment": (None, f"{attachment.original_name} sha256:{attachment.sha256}")},
+        )
     return stored
 
 

@@ -1,6 +1,7 @@
 """Writing to threads: posting, replying, editing, and the events vulndesk posts itself."""
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -14,9 +15,8 @@ from vulndesk.core.errors import RuleViolation
 from vulndesk.core.models import StateInterval
 from vulndesk.core.permissions import STAFF_ROLES
 from vulndesk.core.services import record_event
-from vulndesk.intake.filetypes import KINDS
 from vulndesk.intake.models import Report
-from vulndesk.intake.services import CheckedFile, Upload, check_upload
+from vulndesk.intake.services import CheckedFile, Upload, check_upload, delete_stored_files, store_checked_files
 from vulndesk.messaging.models import (
     CasePartner,
     Channel,
@@ -97,33 +97,6 @@ def _checked_attachments(uploads: Sequence[Upload]) -> list[CheckedFile]:
             field="attachments",
         )
     return checked
-
-
-def _store_attachments(message: Message, files: list[CheckedFile]) -> list[MessageAttachment]:
-    stored: list[MessageAttachment] = []
-    try:
-        for checked in files:
-            attachment = MessageAttachment(
-                message=message,
-                original_name=checked.name,
-                kind=checked.kind,
-                media_type=KINDS[checked.kind].media_type,
-                size=checked.size,
-                sha256=checked.sha256,
-            )
-            attachment.file.save("upload", checked.file, save=False)
-            stored.append(attachment)
-            attachment.save()
-    except BaseException:
-        _delete_files(stored)
-        raise
-    return stored
-
-
-def _delete_files(stored: list[MessageAttachment]) -> None:
-    # The database rolls back on an error; the storage does not, so remove what was written.
-    for attachment in stored:
-        attachment.file.delete(save=False)
 
 
 def _resolve_mentions(body: str, thread: Thread) -> list[User]:
@@ -229,11 +202,11 @@ def post_message(
         reply_to=reply_to,
         partner_organization=case_partner.organization if case_partner else None,
     )
-    stored = _store_attachments(message, files)
+    stored = store_checked_files(files, partial(MessageAttachment, message=message))
     try:
         _after_posting(message, thread, actor, case_partner, stored)
     except BaseException:
-        _delete_files(stored)
+        delete_stored_files(stored)
         raise
     return message
 
