@@ -1,17 +1,29 @@
 """Role fixtures shared by every test: name the person, not their permissions."""
 
+import importlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import pytest_django
 from django.core.cache import cache
+from django.db import connection
 from pytest_django.fixtures import Settings
 
 from vulndesk.accounts.models import User
 from vulndesk.core.permissions import Role
 from vulndesk.core.tests.api_client import ApiClient
 from vulndesk.core.tests.factories import UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest_django.DjangoDbBlocker) -> None:
+    """The test database is built from the models (--no-migrations); on PostgreSQL the reports'
+    stored search document is not in a model, so it is added as triage migration 0018 adds it."""
+    search_document = importlib.import_module("vulndesk.triage.migrations.0018_report_search_document")
+    with django_db_blocker.unblock(), connection.schema_editor() as editor:
+        search_document.forwards(None, editor)
 
 
 @pytest.fixture(autouse=True)

@@ -138,17 +138,22 @@ class ReportOut(_ReportFields):
 
     @classmethod
     def of(cls, report: Report) -> "ReportOut":
-        return cls(
-            **_shared_fields(report),
-            state=report.state,
-            researcher_status=report.researcher_status,
-            allowed_next_states=sorted(report.allowed_next_states()),
-            researcher_id=report.researcher_id,
-            duplicate_of_id=report.duplicate_of_id,
-            is_low_signal=report.is_low_signal,
-            is_anonymous=report.is_anonymous,
-            contact_email=report.contact_email,
-        )
+        return cls(**cls.values_of(report))
+
+    @classmethod
+    def values_of(cls, report: Report) -> dict[str, Any]:
+        """The staff view's values, read from the report's fields: `of` validates them, a list
+        page of many reports may build from them unvalidated (see triage's QueueItemOut)."""
+        return _shared_fields(report) | {
+            "state": report.state,
+            "researcher_status": report.researcher_status,
+            "allowed_next_states": sorted(report.allowed_next_states()),
+            "researcher_id": report.researcher_id,
+            "duplicate_of_id": report.duplicate_of_id,
+            "is_low_signal": report.is_low_signal,
+            "is_anonymous": report.is_anonymous,
+            "contact_email": report.contact_email,
+        }
 
 
 # Built field by field (`of`) rather than read through aliases: ninja validates a union

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import math
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -95,6 +95,8 @@ from vulndesk.triage.services import (
 )
 from vulndesk.triage.sla import refresh_missing_report_slas
 
+PageT = TypeVar("PageT", QueuePage, ReportListPage)
+
 router = Router(tags=["triage"])
 
 
@@ -129,26 +131,29 @@ def post_report_transition(request: HttpRequest, report_id: int, payload: Report
     return ReportOut.of(report)
 
 
-def _queue_page(user: User, query: QueueQuery) -> dict[str, Any]:
-    """One page of the queue as `user` (who may see it) asked for it: GET /reports and GET /queue both answer with it."""
+def _queue_page(user: User, query: QueueQuery, page_schema: type[PageT]) -> PageT:
+    """One page of the queue as `user` (who may see it) asked for it: GET /reports and GET /queue both answer with it.
+
+    The page is built, not validated (see QueueItemOut.of_queue), so ninja sends it as it is.
+    """
     now = timezone.now()
     filters = query.filters()
     reports = list_queue_for_user(user, filters, sort=query.sort, now=now)
     # Counted up to a limit (see count_queue): an exact count of a million reports costs more than the page.
     count, is_exact = count_queue(reports)
     start = (query.page - 1) * query.page_size
-    page: dict[str, Any] = {
-        "items": [QueueItemOut.of_queue(report, now) for report in reports[start : start + query.page_size]],
-        "count": count,
-        "count_is_exact": is_exact,
-        "page": query.page,
-        "page_size": query.page_size,
-        "pages": math.ceil(count / query.page_size),
-    }
+    page = page_schema.model_construct(
+        items=[QueueItemOut.of_queue(report, now) for report in reports[start : start + query.page_size]],
+        count=count,
+        count_is_exact=is_exact,
+        page=query.page,
+        page_size=query.page_size,
+        pages=math.ceil(count / query.page_size),
+    )
     if query.with_counts:
         counts = queue_state_counts(user, filters, now=now)
-        page["state_counts"] = {state: count.count for state, count in counts.items()}
-        page["state_counts_are_exact"] = all(count.is_exact for count in counts.values())
+        page.state_counts = {state: count.count for state, count in counts.items()}
+        page.state_counts_are_exact = all(count.is_exact for count in counts.values())
     return page
 
 
@@ -158,7 +163,7 @@ def _queue_page(user: User, query: QueueQuery) -> dict[str, Any]:
     summary="The triage queue: reports filtered, searched and ordered",
     openapi_extra=problem_responses(401, 403, 422),
 )
-def list_queue(request: HttpRequest, query: Query[QueueQuery]) -> dict[str, Any]:
+def list_queue(request: HttpRequest, query: Query[QueueQuery]) -> QueuePage:
     """GET /reports for the response team, ordered by priority unless `sort` says otherwise.
 
     Researchers get 403: the queue is not theirs. Every call first gives newly arrived reports
@@ -168,10 +173,10 @@ def list_queue(request: HttpRequest, query: Query[QueueQuery]) -> dict[str, Any]
     if not can_see_queue(user):
         raise PermissionDenied("The queue is the security response team's.")
     refresh_missing_report_slas()
-    return _queue_page(user, query)
+    return _queue_page(user, query, QueuePage)
 
 
-def list_reports(request: HttpRequest, query: Query[ReportListQuery]) -> dict[str, Any]:
+def list_reports(request: HttpRequest, query: Query[ReportListQuery]) -> ReportListPage | dict[str, Any]:
     """The response team gets the queue's filters, search and orders; a researcher only their own reports.
 
     A researcher's list is the researcher view (a public status, nothing internal) and takes only
@@ -181,7 +186,7 @@ def list_reports(request: HttpRequest, query: Query[ReportListQuery]) -> dict[st
     if can_see_queue(user):
         if query.sla or query.sort == "sla_due":
             refresh_missing_report_slas()  # the answer depends on every report having its snapshot
-        return _queue_page(user, query)
+        return _queue_page(user, query, ReportListPage)
     if staff_only := query.staff_only_parameters():
         message = "Only the security response team filters or sorts by this."
         raise ValidationError([{"loc": ("query", name), "msg": message} for name in staff_only])

@@ -32,6 +32,7 @@ from django.db.models import Max, Q, QuerySet
 from vulndesk.catalog.models import Product
 from vulndesk.intake.models import Attachment, Report
 from vulndesk.triage.models import Case
+from vulndesk.triage.search import matching
 
 # How many ids each source may add: enough to hold the original, few enough to fetch and score in a
 # few ms. A text match reads each match's row to check the rest of the conditions, so its share is
@@ -215,7 +216,7 @@ def _common_terms(terms: list[str]) -> set[str]:
     Such an endpoint ("/etc/hostname", the cloud metadata address) is in every report of a kind of
     flaw: it tells reports apart no better than the flaw's name, and its index lookup reads a
     posting list of tens of thousands (30-40 ms at a million reports) even under a LIMIT. The
-    frequencies are the full-text index's most common lexemes, which ANALYZE keeps; without
+    frequencies are the stored search documents' most common lexemes, which ANALYZE keeps; without
     statistics (a new or small database) nothing is skipped.
     """
     if connection.vendor != "postgresql" or not terms:
@@ -223,9 +224,10 @@ def _common_terms(terms: list[str]) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT lexeme FROM pg_stats, unnest(most_common_elems::text::text[], most_common_elem_freqs) "
-            "AS common(lexeme, share) WHERE schemaname = current_schema() AND tablename = 'report_search_idx' "
+            "AS common(lexeme, share) WHERE schemaname = current_schema() AND tablename = %s "
+            "AND attname = 'search_document' "
             "AND lexeme = ANY(%s) AND share * (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) > %s",
-            [[term.lower() for term in terms], Report._meta.db_table, COMMON_TERM_REPORTS],
+            [Report._meta.db_table, [term.lower() for term in terms], Report._meta.db_table, COMMON_TERM_REPORTS],
         )
         common = {row[0] for row in cursor.fetchall()}
     return {term for term in terms if term.lower() in common}
@@ -240,10 +242,8 @@ def _title_terms(report: Report) -> list[str]:
 def _matching(reports: QuerySet[Report], terms: list[str]) -> QuerySet[Report]:
     """Reports whose title, description or steps contain every term."""
     if connection.vendor == "postgresql":
-        # Through the GIN index of triage migration 0005; plainto_tsquery ANDs the terms' tokens.
-        query = SearchQuery(" ".join(terms), config="english", search_type="plain")
-        vector = SearchVector("title", "description", "steps_to_reproduce", config="english")
-        return reports.annotate(search=vector).filter(search=query)
+        # The stored document and its GIN index (migration 0018); plainto_tsquery ANDs the terms' tokens.
+        return matching(reports, " ".join(terms), search_type="plain")
     return _sqlite_window(reports, terms, ("title", "description", "steps_to_reproduce"))
 
 
@@ -252,7 +252,7 @@ def _matching_titles(reports: QuerySet[Report], terms: list[str]) -> QuerySet[Re
     if connection.vendor == "postgresql":
         # Through the GIN index of triage migration 0016.
         query = SearchQuery(" ".join(terms), config="english", search_type="plain")
-        return reports.annotate(title_search=SearchVector("title", config="english")).filter(title_search=query)
+        return reports.alias(title_search=SearchVector("title", config="english")).filter(title_search=query)
     return _sqlite_window(reports, terms, ("title",))
 
 

@@ -7,11 +7,9 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import OrderBy
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,6 +19,7 @@ from vulndesk.core.models import AuditEvent, StateInterval
 from vulndesk.core.permissions import ROLE_PERMISSIONS, Permission, can, is_staff_role
 from vulndesk.intake.models import Attachment, Report
 from vulndesk.triage.models import Case, DutyPeriod, SavedQueueView, Validation, ValidationReply
+from vulndesk.triage.search import matching
 
 
 def list_cases_for_user(user: User, *, state: str | None = None) -> QuerySet[Case]:
@@ -79,10 +78,6 @@ QUEUE_ORDERS: dict[str, tuple[OrderBy | str, ...]] = {
     "title": ("title", "id"),
 }
 DEFAULT_QUEUE_SORT = "priority"
-# Searching on PostgreSQL: the same order, through an expression no b-tree index provides. Else the
-# planner may walk the priority index and compute every report's text vector until 50 match
-# (seconds at a million reports) instead of taking the few matches from the GIN index and sorting them.
-_PRIORITY_UNINDEXED = (Coalesce("priority", Value(32767)).asc(), "created_at", "id")
 # Open reports always have an SLA snapshot (the queue's sweep gives new ones theirs before each
 # request), so sorting them by due time may join the snapshots as an inner join: the page then
 # comes from the due-time index, 50 rows, instead of joining and sorting every open report.
@@ -92,8 +87,6 @@ _OPEN_STATES = frozenset({Report.State.NEW, Report.State.TRIAGING, Report.State.
 # first pages, nothing a "1,000+" does not.
 QUEUE_COUNT_LIMIT = 1_000
 _REFERENCE = re.compile(r"^(?:VD-R)?(\d{1,18})$", re.IGNORECASE)
-# Must match the expression indexed by migration triage 0005 exactly.
-_SEARCH_VECTOR_FIELDS = ("title", "description", "steps_to_reproduce")
 
 
 def can_see_queue(user: User) -> bool:
@@ -113,8 +106,6 @@ def list_queue_for_user(
     sort = sort if sort in QUEUE_ORDERS else DEFAULT_QUEUE_SORT
     if sort == "sla_due" and filters.states and set(filters.states) <= _OPEN_STATES:
         reports = reports.filter(sla__isnull=False)
-    if sort == "priority" and filters.q and filters.q.strip() and connection.vendor == "postgresql":
-        return reports.order_by(*_PRIORITY_UNINDEXED)
     return reports.order_by(*QUEUE_ORDERS[sort])
 
 
@@ -181,23 +172,14 @@ def _sla_condition(status: str, now: dt.datetime) -> Q:
 
 
 def _search(reports: QuerySet[Report], text: str) -> QuerySet[Report]:
-    """Search title, description and steps to reproduce.
-
-    PostgreSQL: full-text (GIN-indexed, English stemming, websearch syntax: "quoted phrase",
-    -excluded, or). Elsewhere: every word must appear as a substring.
+    """Search title, description and steps to reproduce (triage.search: full-text with websearch
+    syntax on PostgreSQL, "quoted phrase", -excluded, or; substrings elsewhere).
 
     A report reference ("VD-R12" or just "12") finds that report alone.
     """
     if match := _REFERENCE.match(text):
         return reports.filter(pk=int(match[1]))
-    if connection.vendor == "postgresql":
-        vector = SearchVector(*_SEARCH_VECTOR_FIELDS, config="english")
-        query = SearchQuery(text, config="english", search_type="websearch")
-        return reports.annotate(search=vector).filter(search=query)
-    words = Q()
-    for word in text.split()[:10]:
-        words &= Q(title__icontains=word) | Q(description__icontains=word) | Q(steps_to_reproduce__icontains=word)
-    return reports.filter(words)
+    return matching(reports, text)
 
 
 @dataclass(frozen=True)

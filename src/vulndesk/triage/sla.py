@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Value
-from django.db.models.functions import Greatest
+from django.db.models import Max, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from vulndesk.accounts.models import User
@@ -156,8 +156,9 @@ def refresh_missing_report_slas() -> int:
     from before the first sweep (an upgrade, a bulk import) are caught up 500 per call, and
     open ones by the periodic run too.
     """
-    last = SlaSweep.objects.filter(pk=1).values_list("last_report_id", flat=True).first() or 0
-    reports = list(Report.objects.filter(pk__gt=last).select_related("product").order_by("pk")[:_BATCH])
+    # The mark as a subquery: one query on every queue request, not two.
+    mark = Coalesce(Subquery(SlaSweep.objects.filter(pk=1).values("last_report_id")[:1]), Value(0))
+    reports = list(Report.objects.filter(pk__gt=mark).select_related("product").order_by("pk")[:_BATCH])
     if reports:
         refresh_report_slas(reports)
         _advance_sweep(reports[-1].pk)
