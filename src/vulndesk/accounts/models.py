@@ -1,6 +1,7 @@
 """People and their credentials. Email is the login; the role decides what they may do."""
 
 import hashlib
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -72,13 +73,6 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
-    def usable(self) -> "ApiTokenQuerySet":
-        return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now())
-        )
-
-
 class ApiToken(models.Model):
     """A bearer token. Only its hash is stored; the prefix lets people tell tokens apart."""
 
@@ -91,8 +85,6 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ApiTokenQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at"]
 
@@ -102,6 +94,10 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def is_usable_at(self, now: datetime) -> bool:
+        """Neither revoked nor expired, and its owner's account is active."""
+        return not self.is_revoked and (self.expires_at is None or self.expires_at > now) and self.user.is_active
 
 
 class TotpDevice(models.Model):

@@ -11,15 +11,18 @@ from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any, Generic, ParamSpec, TypeVar
 
+import pydantic_core
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import Promise
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import Operation
+from ninja.renderers import BaseRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
@@ -38,8 +41,31 @@ P = ParamSpec("P")
 ModelT = TypeVar("ModelT", bound=Model)
 
 
+class JsonRenderer(BaseRenderer):
+    """Response bodies through pydantic's compiled serializer.
+
+    The standard library's encoder (ninja's default) took 1.5 ms of a 50-report queue page,
+    more than PostgreSQL took for the page; this takes a tenth of it (bench/README.md). Times go
+    out in RFC 3339 with microseconds and `Z` for UTC.
+    """
+
+    media_type = "application/json"
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
+        return pydantic_core.to_json(data, fallback=_json_fallback)
+
+
+def _json_fallback(value: Any) -> Any:
+    if isinstance(value, Promise):
+        return str(value)  # a lazily translated text
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 class VulndeskAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI operation ids are the handler names (`list_reports`), unique by convention."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(renderer=JsonRenderer(), **options)
 
     def get_openapi_operation_id(self, operation: Operation) -> str:
         return operation.view_func.__name__

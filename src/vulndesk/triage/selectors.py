@@ -101,7 +101,7 @@ def list_queue_for_user(
     if not can_see_queue(user):
         return Report.objects.none()
     filters = filters or QueueFilters()
-    reports = Report.objects.select_related("product", "researcher", "assignee", "sla")
+    reports = Report.objects.select_related("product", "sla")
     reports = _filter_queue(reports, filters, user=user, now=now or timezone.now())
     sort = sort if sort in QUEUE_ORDERS else DEFAULT_QUEUE_SORT
     if sort == "sla_due" and filters.states and set(filters.states) <= _OPEN_STATES:

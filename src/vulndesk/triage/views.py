@@ -64,6 +64,8 @@ from vulndesk.triage.services import (
 )
 from vulndesk.triage.sla import refresh_missing_report_slas
 
+_LONG_TEXTS = ("description", "steps_to_reproduce", "proof_of_concept", "disclosure_plans")
+
 
 @login_required
 @require_safe
@@ -88,7 +90,9 @@ def report_queue(request: HttpRequest) -> HttpResponse:
         if total.is_exact
         else None
     )
-    paginator = QueuePaginator(list_queue_for_user(user, filters, sort=form.sort_order(), now=now), known=known)
+    # The rows show the assignee's name but none of a report's long texts.
+    reports = list_queue_for_user(user, filters, sort=form.sort_order(), now=now).select_related("assignee")
+    paginator = QueuePaginator(reports.defer(*_LONG_TEXTS), known=known)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
