@@ -5,14 +5,17 @@ import json
 from collections.abc import Callable
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client, RequestFactory
+from django.utils.translation import gettext_lazy
 from ninja.errors import AuthenticationError, HttpError
 from openapi_spec_validator import validate
+from pydantic_core import PydanticSerializationError
 
 from vulndesk.accounts.models import User
 from vulndesk.accounts.services import issue_token, revoke_token
 from vulndesk.config.api import api as api_v1
-from vulndesk.core.api import caller
+from vulndesk.core.api import JsonRenderer, caller
 from vulndesk.core.tests.api_client import ApiClient, problem_fields
 from vulndesk.core.tests.factories import ProductFactory, ReportFactory
 
@@ -214,3 +217,14 @@ def test_a_path_id_that_is_not_an_id_gets_the_same_404_as_a_missing_one(api: Api
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["type"] == "urn:vulndesk:problem:not-found"
+
+
+def test_json_bodies_carry_times_in_rfc3339_utc_and_lazy_texts_as_text() -> None:
+    when = dt.datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=dt.UTC)
+    body = JsonRenderer().render(HttpRequest(), {"at": when, "label": gettext_lazy("Closed")}, response_status=200)
+    assert json.loads(body) == {"at": "2026-11-28T09:30:15.123456Z", "label": "Closed"}
+
+
+def test_json_bodies_refuse_objects_they_cannot_represent() -> None:
+    with pytest.raises(PydanticSerializationError, match="object is not JSON serializable"):
+        JsonRenderer().render(HttpRequest(), {"thing": object()}, response_status=200)
