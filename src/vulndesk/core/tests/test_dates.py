@@ -29,3 +29,10 @@ def test_moment_is_in_the_current_time_zone_like_the_when_include() -> None:
 
     assert rendered == _render('{% include "triage/_when.html" %}', value=value).strip()
     assert "Tue 3 Mar, 14:00 CET" in rendered
+
+
+def test_day_of_a_plain_date_matches_the_date_include() -> None:
+    value = dt.date(2026, 1, 5)
+
+    assert _render("{{ value|day }}", value=value) == _render('{% include "core/_date.html" %}', value=value).strip()
+    assert "5 Jan 2026" in _render("{{ value|day }}", value=value)

@@ -97,6 +97,17 @@ def test_queue_searches_titles(client: Client, analyst: User) -> None:
     assert b"Heap overflow in PNG decoder" in response.content
 
 
+def test_queue_rows_escape_what_researchers_wrote(client: Client, analyst: User) -> None:
+    ReportFactory.create(title='<script>alert("title")</script>', product=None, product_other="<b>Widget</b>")
+    client.force_login(analyst)
+
+    html = client.get(QUEUE).content.decode()
+
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;" in html
+    assert '&lt;b&gt;Widget&lt;/b&gt; <span class="muted">(not in catalog)</span>' in html
+
+
 def test_queue_ignores_invalid_filter_values(client: Client, analyst: User) -> None:
     ReportFactory.create_batch(2)
     client.force_login(analyst)
