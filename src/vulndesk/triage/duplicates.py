@@ -215,22 +215,28 @@ def _common_terms(terms: list[str]) -> set[str]:
 
     Such an endpoint ("/etc/hostname", the cloud metadata address) is in every report of a kind of
     flaw: it tells reports apart no better than the flaw's name, and its index lookup reads a
-    posting list of tens of thousands (30-40 ms at a million reports) even under a LIMIT. The
-    frequencies are the stored search documents' most common lexemes, which ANALYZE keeps; without
-    statistics (a new or small database) nothing is skipped.
+    posting list of tens of thousands (30-40 ms at a million reports) even under a LIMIT. A term is
+    judged by the lexemes PostgreSQL makes of it, as the lookup would: a URL becomes its host and
+    path, and it is common when every one of them is. The frequencies are the stored search
+    documents' most common lexemes, which ANALYZE keeps; without statistics (a new or small
+    database) nothing is skipped.
     """
     if connection.vendor != "postgresql" or not terms:
         return set()
+    table = Report._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT lexeme FROM pg_stats, unnest(most_common_elems::text::text[], most_common_elem_freqs) "
-            "AS common(lexeme, share) WHERE schemaname = current_schema() AND tablename = %s "
-            "AND attname = 'search_document' "
-            "AND lexeme = ANY(%s) AND share * (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) > %s",
-            [Report._meta.db_table, [term.lower() for term in terms], Report._meta.db_table, COMMON_TERM_REPORTS],
+            "WITH common AS (SELECT lexeme FROM pg_stats, "
+            "unnest(most_common_elems::text::text[], most_common_elem_freqs) AS frequent(lexeme, share) "
+            "WHERE schemaname = current_schema() AND tablename = %s AND attname = 'search_document' "
+            # The frequencies array ends with three figures of its own (minimum, maximum, nulls), unnested beside no lexeme.
+            "AND lexeme IS NOT NULL AND share * (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) > %s) "
+            "SELECT term FROM unnest(%s::text[]) AS term WHERE NOT EXISTS ("
+            "SELECT 1 FROM unnest(tsvector_to_array(strip(to_tsvector('english', term)))) AS lexeme "
+            "WHERE lexeme NOT IN (SELECT lexeme FROM common))",
+            [table, table, COMMON_TERM_REPORTS, list(terms)],
         )
-        common = {row[0] for row in cursor.fetchall()}
-    return {term for term in terms if term.lower() in common}
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _title_terms(report: Report) -> list[str]:

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core import mail
+from django.db import connection
 from pytest_django.fixtures import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from vulndesk.accounts.models import User
@@ -110,6 +111,21 @@ def test_an_endpoint_in_many_reports_is_not_looked_up(db: None, monkeypatch: pyt
 
 def test_term_frequencies_read_without_statistics_skip_nothing(db: None) -> None:
     assert duplicates._common_terms(["/etc/hostname"]) == set()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="term frequencies come from PostgreSQL's statistics")
+def test_an_endpoint_is_common_when_every_part_postgresql_makes_of_it_is(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(20):
+        ReportFactory.create(description=f"SSRF {number} reads http://169.254.169.254/latest/meta-data from the host.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE intake_report")
+    monkeypatch.setattr(duplicates, "COMMON_TERM_REPORTS", 5)
+
+    common = duplicates._common_terms(["http://169.254.169.254/latest/meta-data", "http://169.254.169.254/rare/path"])
+
+    assert common == {"http://169.254.169.254/latest/meta-data"}
 
 
 def test_candidates_load_in_a_bounded_number_of_queries(
