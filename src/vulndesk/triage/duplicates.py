@@ -199,6 +199,10 @@ def _gather(report: Report, product: _ProductGuess | None, own_hashes: set[str])
     by_researcher = others.filter(researcher_id=report.researcher_id).order_by("-created_at")
     ids |= set(by_researcher.values_list("pk", flat=True)[: PER_SOURCE // 2])
     terms = _title_terms(report)
+    if terms and _common_terms([" ".join(terms)], in_titles=True):
+        # Words in thousands of titles (a flaw type's name): a few dozen of those matches, drawn at
+        # random, would rarely hold the original, and finding them cost 15-50 ms at a million reports.
+        terms = []
     if product is not None:
         of_product = others.filter(product_id=product.pk)
         ids |= set(of_product.order_by("-created_at").values_list("pk", flat=True)[: PER_SOURCE // 2])
@@ -210,7 +214,7 @@ def _gather(report: Report, product: _ProductGuess | None, own_hashes: set[str])
     return ids
 
 
-def _common_terms(terms: list[str]) -> set[str]:
+def _common_terms(terms: list[str], *, in_titles: bool = False) -> set[str]:
     """The terms PostgreSQL's statistics say appear in more than COMMON_TERM_REPORTS reports.
 
     Such an endpoint ("/etc/hostname", the cloud metadata address) is in every report of a kind of
@@ -218,23 +222,25 @@ def _common_terms(terms: list[str]) -> set[str]:
     posting list of tens of thousands (30-40 ms at a million reports) even under a LIMIT. A term is
     judged by the lexemes PostgreSQL makes of it, as the lookup would: a URL becomes its host and
     path, and it is common when every one of them is. The frequencies are the stored search
-    documents' most common lexemes, which ANALYZE keeps; without statistics (a new or small
-    database) nothing is skipped.
+    documents' most common lexemes (`in_titles`: the title index's), which ANALYZE keeps; without
+    statistics (a new or small database) nothing is skipped.
     """
     if connection.vendor != "postgresql" or not terms:
         return set()
     table = Report._meta.db_table
+    # An expression index keeps statistics of its expression under its own name (migration 0016).
+    source = ("report_title_search_idx", "to_tsvector") if in_titles else (table, "search_document")
     with connection.cursor() as cursor:
         cursor.execute(
             "WITH common AS (SELECT lexeme FROM pg_stats, "
             "unnest(most_common_elems::text::text[], most_common_elem_freqs) AS frequent(lexeme, share) "
-            "WHERE schemaname = current_schema() AND tablename = %s AND attname = 'search_document' "
+            "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s "
             # The frequencies array ends with three figures of its own (minimum, maximum, nulls), unnested beside no lexeme.
             "AND lexeme IS NOT NULL AND share * (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) > %s) "
             "SELECT term FROM unnest(%s::text[]) AS term WHERE NOT EXISTS ("
             "SELECT 1 FROM unnest(tsvector_to_array(strip(to_tsvector('english', term)))) AS lexeme "
             "WHERE lexeme NOT IN (SELECT lexeme FROM common))",
-            [table, table, COMMON_TERM_REPORTS, list(terms)],
+            [*source, table, COMMON_TERM_REPORTS, list(terms)],
         )
         return {row[0] for row in cursor.fetchall()}
 

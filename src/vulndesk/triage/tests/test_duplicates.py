@@ -102,7 +102,9 @@ def test_a_product_typed_in_counts_as_the_catalog_product_its_text_names(db: Non
 def test_an_endpoint_in_many_reports_is_not_looked_up(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
     elsewhere = ReportFactory.create(title="Crash", description="Reads /etc/hostname through the export.")
     report = ReportFactory.create(title="Path traversal", description="Reads /etc/hostname too.")
-    monkeypatch.setattr(duplicates, "_common_terms", lambda terms: {"/etc/hostname"})
+    monkeypatch.setattr(
+        duplicates, "_common_terms", lambda terms, in_titles=False: set() if in_titles else {"/etc/hostname"}
+    )
 
     found = {candidate.report for candidate in find_duplicate_candidates(report)}
 
@@ -126,6 +128,18 @@ def test_an_endpoint_is_common_when_every_part_postgresql_makes_of_it_is(
     common = duplicates._common_terms(["http://169.254.169.254/latest/meta-data", "http://169.254.169.254/rare/path"])
 
     assert common == {"http://169.254.169.254/latest/meta-data"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="term frequencies come from PostgreSQL's statistics")
+def test_title_words_in_many_titles_are_not_looked_up(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    for number in range(20):
+        ReportFactory.create(title=f"Server-side request forgery in importer {number}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE intake_report")
+    monkeypatch.setattr(duplicates, "COMMON_TERM_REPORTS", 5)
+
+    assert duplicates._common_terms(["forgery request"], in_titles=True) == {"forgery request"}
+    assert duplicates._common_terms(["forgery calendar"], in_titles=True) == set()
 
 
 def test_candidates_load_in_a_bounded_number_of_queries(
