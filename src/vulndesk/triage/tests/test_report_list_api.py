@@ -15,6 +15,7 @@ from vulndesk.core.tests.api_client import ApiClient, problem_fields
 from vulndesk.core.tests.factories import CaseFactory, ProductFactory, ReportFactory, TeamFactory, VulnerabilityFactory
 from vulndesk.intake.models import Report
 from vulndesk.triage.models import CaseReport
+from vulndesk.triage.schemas import QueuePage, ReportListPage
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -229,3 +230,20 @@ def test_researcher_still_gets_403_from_the_queue(api: Api, researcher: User) ->
 
 def test_anonymous_caller_gets_401(api: Api) -> None:
     assert api(None).get("/reports").status_code == 401
+
+
+@pytest.mark.parametrize(("path", "page_schema"), [("/queue", QueuePage), ("/reports", ReportListPage)])
+def test_staff_pages_are_exactly_their_declared_schema(
+    api: Api, analyst: User, path: str, page_schema: type[QueuePage | ReportListPage]
+) -> None:
+    """The pages are sent as built, not validated (decision 0007): this is the check instead."""
+    anonymous = ReportFactory.create(tracking_token_hash="x" * 64, contact_email="someone@example.test", product=None)
+    enter_initial_state(anonymous, actor=None)  # with an SLA snapshot
+    ReportFactory.create(priority=1, assignee=analyst, state=Report.State.TRIAGING)
+
+    body = api(analyst).get(path, params={"with_counts": "true", "sort": "sla_due"}).json()
+
+    validated = page_schema.model_validate(body)
+    assert validated.model_dump(mode="json") == body
+    assert {item["view"] for item in body["items"]} == {"staff"}
+    assert any(item["sla"] and item["sla"]["due_at"] for item in body["items"])
