@@ -283,7 +283,7 @@ class QueuePage(Page[QueueItemOut]):
     state_counts_are_exact: bool | None = _STATE_COUNTS_ARE_EXACT
 
 
-# Built field by field (`of`/`of_queue`), like intake's AnyReportOut: `view` tells the two apart.
+# Built field by field (`of`/`values_of_queue`), like intake's AnyReportOut: `view` tells the two apart.
 AnyListedReportOut = Annotated[QueueItemOut | ResearcherReportOut, Field(discriminator="view")]
 
 
