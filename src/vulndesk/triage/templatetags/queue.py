@@ -5,10 +5,11 @@ template language resolved some 2,000 variables for a page of 50 rows, and Djang
 escaping was still half of the Python version's time (bench/README.md).
 """
 
+import functools
 from html import escape
 
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
@@ -18,6 +19,7 @@ from vulndesk.triage.models import ReportSla
 
 register = template.Library()
 _MUTED_DASH = '<span class="muted">—</span>'
+_PLACEHOLDER_ID = 918273645
 _SLA_WORDS = {"on_track": "On track", "at_risk": "At risk", "breached": "Breached"}
 
 
@@ -30,9 +32,9 @@ def queue_row(report: Report, sla: ReportSla | None, sla_status: str) -> SafeStr
     return mark_safe(  # noqa: S308  # every value below is escaped or our own markup
         "<tr>"
         f'<td><input type="checkbox" name="report_ids" value="{pk}" form="bulk" aria-label="Select {reference}"></td>'
-        f'<td class="ref">{reference}<br><a href="{reverse("report_transition", args=[pk])}" class="small" '
+        f'<td class="ref">{reference}<br><a href="{_report_url("report_transition", pk)}" class="small" '
         f'aria-label="Triage {reference}: clocks, duplicates, state, case">triage</a></td>'
-        f'<th scope="row"><a href="{reverse("report_detail", args=[pk])}">{escape(report.title)}</a>{low_signal}</th>'
+        f'<th scope="row"><a href="{_report_url("report_detail", pk)}">{escape(report.title)}</a>{low_signal}</th>'
         f"<td>{_product(report)}</td>"
         f'<td><span class="badge badge--{escape(report.state)}">{escape(report.get_state_display())}</span></td>'
         f"<td>{priority}</td>"
@@ -41,6 +43,16 @@ def queue_row(report: Report, sla: ReportSla | None, sla_status: str) -> SafeStr
         f'<td class="nowrap">{day(report.created_at)}<br><span class="muted">{timesince(report.created_at)} ago</span></td>'
         "</tr>"
     )
+
+
+def _report_url(name: str, pk: int) -> str:
+    return _url_pattern(name, get_script_prefix()).format(pk)
+
+
+@functools.cache
+def _url_pattern(name: str, prefix: str) -> str:
+    # Reversed once per URL name and script prefix, not twice per row: a report's id is its only part.
+    return reverse(name, args=[_PLACEHOLDER_ID]).replace(str(_PLACEHOLDER_ID), "{}")
 
 
 def _product(report: Report) -> str:
