@@ -8,7 +8,8 @@ from typing import Any
 from django.db import transaction
 
 from vulndesk.intake.models import Report
-from vulndesk.scoring.services import set_joined_report_priority, set_new_report_priority
+from vulndesk.scoring.models import BugBarRule
+from vulndesk.scoring.services import forget_cached_bug_bar, set_joined_report_priority, set_new_report_priority
 from vulndesk.scoring.tasks import refresh_priority_explanations
 from vulndesk.triage.models import CaseReport, SlaClock, SlaTarget
 
@@ -27,3 +28,8 @@ def fix_target_changed(sender: type[SlaTarget], *, instance: SlaTarget, **kwargs
     # Every stored explanation names its fix target; recomputing them all is for the worker.
     if instance.clock == SlaClock.FIX:
         transaction.on_commit(refresh_priority_explanations.enqueue)
+
+
+def bug_bar_changed(sender: type[BugBarRule], **kwargs: Any) -> None:
+    # Saved or deleted anywhere (the admin included): submissions must not keep using the cached rules.
+    forget_cached_bug_bar()

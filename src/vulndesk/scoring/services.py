@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Min, OuterRef, Q, Subquery
@@ -205,10 +206,29 @@ def _rule_from_row(row: BugBarRule) -> Rule:
     )
 
 
+# Every submission reads the bug bar (its preliminary priority), and it rarely changes: kept in the
+# cache for a few seconds, dropped whenever a rule is saved or deleted (forget_cached_bug_bar).
+# With a cache per process (the embedded default) another process may use the previous rules for
+# those seconds; a report submitted just before the change keeps its priority from them anyway.
+BUG_BAR_CACHE_KEY = "scoring:bug-bar"
+_BUG_BAR_CACHE_SECONDS = 10
+
+
 def active_bug_bar() -> tuple[Rule, ...]:
     """The organisation's bug bar rules in order; the MSRC-style defaults while none are configured."""
-    rows = list(BugBarRule.objects.all())
-    return tuple(_rule_from_row(row) for row in rows) if rows else DEFAULT_RULES
+    rules: tuple[Rule, ...] | None = cache.get(BUG_BAR_CACHE_KEY)
+    if rules is None:
+        rows = list(BugBarRule.objects.all())
+        rules = tuple(_rule_from_row(row) for row in rows) if rows else DEFAULT_RULES
+        cache.set(BUG_BAR_CACHE_KEY, rules, _BUG_BAR_CACHE_SECONDS)
+    return rules
+
+
+def forget_cached_bug_bar() -> None:
+    """Drop the cached rules after a change: now, for the changing transaction's own reads, and
+    again once it commits, since a read elsewhere in between cached the rules still committed."""
+    cache.delete(BUG_BAR_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(BUG_BAR_CACHE_KEY))
 
 
 @transaction.atomic
@@ -231,6 +251,7 @@ def load_default_bug_bar(*, actor: User | None) -> int:
         )
         for index, rule in enumerate(DEFAULT_RULES)
     )
+    forget_cached_bug_bar()  # bulk_create sends no signal
     first = BugBarRule.objects.order_by("position").first()
     if first is not None:
         record_event(first, tag="bug_bar:defaults_loaded", actor=actor, changes={"rules": (None, len(DEFAULT_RULES))})

@@ -133,7 +133,9 @@ def _filter_queue(reports: QuerySet[Report], f: QueueFilters, *, user: User, now
         # The product's id as a subquery (one lookup) rather than a join on its slug: then the
         # page comes in the order of the (product, state, priority, …) index, 50 rows read
         # instead of every report of the product sorted.
-        reports = reports.filter(product_id=Subquery(Product.objects.filter(slug=f.product).order_by().values("pk")[:1]))
+        reports = reports.filter(
+            product_id=Subquery(Product.objects.filter(slug=f.product).order_by().values("pk")[:1])
+        )
     if f.severity:
         # Through the case's vulnerabilities, by relation name: triage never imports scoring.
         reports = reports.filter(case_link__case__in=Case.objects.filter(vulnerabilities__severity=f.severity))

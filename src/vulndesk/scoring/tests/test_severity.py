@@ -7,6 +7,7 @@ from typing import Any, get_args
 
 import pytest
 from django.core.management import CommandError, call_command
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from vulndesk.accounts.models import User
 from vulndesk.core.errors import RuleViolation
@@ -137,6 +138,25 @@ def test_configured_rules_replace_the_defaults() -> None:
 @pytest.mark.django_db
 def test_without_configured_rules_the_defaults_apply() -> None:
     assert active_bug_bar() == DEFAULT_RULES
+
+
+@pytest.mark.django_db
+def test_a_rule_saved_or_deleted_reaches_the_next_reading_of_the_bug_bar(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    load_default_bug_bar(actor=None)
+    assert active_bug_bar()[0].severity != "low"  # now cached
+    first = BugBarRule.objects.order_by("position").first()
+    assert first is not None
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        first.severity = "low"
+        first.save()  # as the admin saves it
+    assert active_bug_bar()[0].severity == "low"
+    assert callbacks, "the cache is dropped again once the change commits"
+
+    first.delete()
+    assert len(active_bug_bar()) == len(DEFAULT_RULES) - 1
 
 
 def test_api_proposes_from_a_vector(api: Api, analyst: User) -> None:
