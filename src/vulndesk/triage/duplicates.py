@@ -27,12 +27,12 @@ from typing import NamedTuple
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, QuerySet
 
 from vulndesk.catalog.models import Product
 from vulndesk.intake.models import Attachment, Report
 from vulndesk.triage.models import Case
-from vulndesk.triage.search import matching
+from vulndesk.triage.search import every_word_in, matching
 
 # How many ids each source may add: enough to hold the original, few enough to fetch and score in a
 # few ms. A text match reads each match's row to check the rest of the conditions, so its share is
@@ -271,13 +271,7 @@ def _matching_titles(reports: QuerySet[Report], terms: list[str]) -> QuerySet[Re
 def _sqlite_window(reports: QuerySet[Report], terms: list[str], fields: tuple[str, ...]) -> QuerySet[Report]:
     # SQLite has no such index: look among the latest reports only, so the scan stays bounded.
     newest = Report.objects.aggregate(newest=Max("pk"))["newest"] or 0
-    matching = reports.filter(pk__gt=newest - _SQLITE_WINDOW)
-    for term in terms:
-        any_field = Q()
-        for name in fields:
-            any_field |= Q(**{f"{name}__icontains": term})
-        matching = matching.filter(any_field)
-    return matching
+    return reports.filter(every_word_in(terms, fields), pk__gt=newest - _SQLITE_WINDOW)
 
 
 class _Scorer:

@@ -5,6 +5,8 @@ migration 0018 adds to intake's table, outside intake's model so no query select
 English stemming. Elsewhere (SQLite): every word must appear as a substring.
 """
 
+from collections.abc import Iterable
+
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
 from django.db.models import Expression, Q, QuerySet
@@ -45,10 +47,15 @@ def matching(reports: QuerySet[Report], text: str, *, search_type: str = "websea
     if connection.vendor == "postgresql":
         query = SearchQuery(text, config="english", search_type=search_type)
         return reports.alias(search_document=_SearchDocument()).filter(search_document=query)
-    words = Q()
-    for word in text.split()[:10]:
+    return reports.filter(every_word_in(text.split()[:10], SEARCHED_FIELDS))
+
+
+def every_word_in(words: Iterable[str], fields: Iterable[str]) -> Q:
+    """Each of `words` as a case-insensitive substring of one of `fields` (the LIKE fallback)."""
+    condition = Q()
+    for word in words:
         any_field = Q()
-        for name in SEARCHED_FIELDS:
+        for name in fields:
             any_field |= Q(**{f"{name}__icontains": word})
-        words &= any_field
-    return reports.filter(words)
+        condition &= any_field
+    return condition
