@@ -1,11 +1,11 @@
 """Forms of the portal's shell: signing in; widgets every app's forms may use."""
 
+from html import escape
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from vulndesk.core.errors import RateLimited
@@ -66,24 +66,26 @@ class ListSelect(forms.Select):
     """A <select> built in Python: Django's template-rendered one costs an include per option,
     and a filter bar listing every product and analyst renders hundreds of them on each page view.
 
-    The same markup as forms.Select (attributes, `selected`, optgroups), without the templates.
+    The same markup as forms.Select (attributes, `selected`, optgroups), without the templates
+    and without the per-option dictionaries Django builds for them.
     """
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        groups = []
-        for group_name, options, _index in widget["optgroups"]:
-            rendered = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    ("" if option["value"] is None else option["value"], flatatt(option["attrs"]), option["label"])
-                    for option in options
-                ),
-            )
-            groups.append(
-                format_html('<optgroup label="{}">{}</optgroup>', group_name, rendered) if group_name else rendered
-            )
-        return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), SafeString("".join(groups))
-        )
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]  # name, attributes, no options
+        chosen = {str(item) for item in widget["value"]}
+        parts = [f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>']
+        for option_value, label in self.choices:
+            if isinstance(label, list | tuple):
+                parts.append(f'<optgroup label="{escape(str(option_value))}">')
+                parts.extend(self._option(inner_value, inner_label, chosen) for inner_value, inner_label in label)
+                parts.append("</optgroup>")
+            else:
+                parts.append(self._option(option_value, label, chosen))
+        parts.append("</select>")
+        return SafeString("".join(parts))
+
+    def _option(self, value: Any, label: Any, chosen: set[str]) -> str:
+        value = "" if value is None else str(value)
+        selected = " selected" if value in chosen else ""
+        shown = label if isinstance(label, SafeString) else escape(str(label))
+        return f'<option value="{escape(value)}"{selected}>{shown}</option>'

@@ -70,6 +70,7 @@ from vulndesk.triage.selectors import (
     list_saved_views_for_user,
     list_validations_for_report,
     list_validations_shared_with_user,
+    queue_page,
     queue_state_counts,
     triagers,
 )
@@ -142,7 +143,10 @@ def _queue_page(user: User, query: QueueQuery) -> HttpResponse:
     count, is_exact = count_queue(reports)
     start = (query.page - 1) * query.page_size
     page: dict[str, Any] = {
-        "items": [QueueItemOut.values_of_queue(report, now) for report in reports[start : start + query.page_size]],
+        "items": [
+            QueueItemOut.values_of_queue(report, now)
+            for report in queue_page(reports, filters, sort=query.sort, start=start, stop=start + query.page_size)
+        ],
         "count": count,
         "count_is_exact": is_exact,
         "page": query.page,

@@ -55,6 +55,7 @@ class QueueFilterForm(forms.Form):
         widget=ListSelect, required=False, label="Impact", choices=[("", "Any impact"), *ImpactType.choices]
     )
     severity = forms.ChoiceField(
+        widget=ListSelect,
         required=False,
         choices=[("", "Any severity"), *Severity.choices],
         help_text="Known once the report's case has a scored vulnerability.",
@@ -63,11 +64,13 @@ class QueueFilterForm(forms.Form):
     sla = forms.ChoiceField(widget=ListSelect, required=False, label="SLA", choices=SLA_CHOICES)
     older_than_days = forms.IntegerField(required=False, min_value=0, max_value=36500, label="Older than (days)")
     low_signal = forms.ChoiceField(
+        widget=ListSelect,
         required=False,
         label="Low signal",
         choices=[("", "Include low-signal"), ("no", "Hide low-signal"), ("yes", "Only low-signal")],
     )
     attachments = forms.ChoiceField(
+        widget=ListSelect,
         required=False,
         label="Attachments",
         choices=[("", "With or without files"), ("yes", "Has attachments"), ("no", "No attachments")],

@@ -78,9 +78,6 @@ QUEUE_ORDERS: dict[str, tuple[OrderBy | str, ...]] = {
     "title": ("title", "id"),
 }
 DEFAULT_QUEUE_SORT = "priority"
-# Open reports always have an SLA snapshot (the queue's sweep gives new ones theirs before each
-# request), so sorting them by due time may join the snapshots as an inner join: the page then
-# comes from the due-time index, 50 rows, instead of joining and sorting every open report.
 _OPEN_STATES = frozenset({Report.State.NEW, Report.State.TRIAGING, Report.State.NEEDS_INFO, Report.State.VALIDATING})
 # Counting stops here: past it the exact number costs a scan of every match (a million reports
 # unfiltered; 10,000 through a join already took 15-45 ms) and tells an analyst, who works the
@@ -104,9 +101,34 @@ def list_queue_for_user(
     reports = Report.objects.select_related("product", "sla")
     reports = _filter_queue(reports, filters, user=user, now=now or timezone.now())
     sort = sort if sort in QUEUE_ORDERS else DEFAULT_QUEUE_SORT
-    if sort == "sla_due" and filters.states and set(filters.states) <= _OPEN_STATES:
-        reports = reports.filter(sla__isnull=False)
     return reports.order_by(*QUEUE_ORDERS[sort])
+
+
+def queue_page(reports: QuerySet[Report], filters: QueueFilters, *, sort: str, start: int, stop: int) -> list[Report]:
+    """Reports `start` to `stop` of `reports`, the queue `list_queue_for_user` returned for `filters` and `sort`.
+
+    The same rows as slicing `reports`. By SLA due time, though, one query would join every
+    report to its snapshot and sort them all (1.5 s at a million reports, any state): instead the
+    reports with a due time come first, from the due-time index, and those without one (closed,
+    confirmed, paused) after them, from the age index, each part a query of its own.
+    """
+    if sort != "sla_due":
+        return list(reports[start:stop])
+    # Only an open report has a clock running toward a due time (sla.refresh_report_slas).
+    may_have_due = not filters.states or bool(set(filters.states) & _OPEN_STATES)
+    due = reports.filter(sla__due_at__isnull=False)
+    rows = list(due[start:stop]) if may_have_due else []
+    if len(rows) == stop - start:
+        return rows
+    # The reports with a due time end on this page or before it: count them to know where the rest start.
+    if not may_have_due:
+        due_count = 0
+    elif rows or not start:
+        due_count = start + len(rows)
+    else:
+        due_count = due.order_by().count()
+    undue = reports.filter(Q(sla__isnull=True) | Q(sla__due_at__isnull=True)).order_by("created_at", "id")
+    return rows + list(undue[max(0, start - due_count) : stop - due_count])
 
 
 def count_queue(reports: QuerySet[Report], *, limit: int | None = None) -> tuple[int, bool]:

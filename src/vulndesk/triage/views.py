@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,6 +34,7 @@ from vulndesk.triage.forms import (
 from vulndesk.triage.models import Case, CaseReport, ReportSla
 from vulndesk.triage.selectors import (
     QueueCount,
+    QueueFilters,
     can_see_queue,
     case_timeline,
     count_queue,
@@ -45,6 +46,7 @@ from vulndesk.triage.selectors import (
     list_saved_views_for_user,
     list_validations_for_report,
     list_validations_shared_with_user,
+    queue_page,
     queue_state_counts,
     triagers,
 )
@@ -91,8 +93,9 @@ def report_queue(request: HttpRequest) -> HttpResponse:
         else None
     )
     # The rows show the assignee's name but none of a report's long texts.
-    reports = list_queue_for_user(user, filters, sort=form.sort_order(), now=now).select_related("assignee")
-    paginator = QueuePaginator(reports.defer(*_LONG_TEXTS), known=known)
+    sort = form.sort_order()
+    reports = list_queue_for_user(user, filters, sort=sort, now=now).select_related("assignee")
+    paginator = QueuePaginator(reports.defer(*_LONG_TEXTS), filters, sort=sort, known=known)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -119,9 +122,19 @@ class QueuePaginator(Paginator[Report]):
     others, as with any search that finds more than anyone reads.
     """
 
-    def __init__(self, reports: QuerySet[Report], *, known: QueueCount | None = None) -> None:
+    def __init__(
+        self, reports: QuerySet[Report], filters: QueueFilters, *, sort: str, known: QueueCount | None = None
+    ) -> None:
         super().__init__(reports, PAGE_SIZE)
-        self.reports, self.known = reports, known
+        self.reports, self.filters, self.sort, self.known = reports, filters, sort, known
+
+    def page(self, number: int | str) -> Page[Report]:
+        """Django's page, its rows read by `queue_page` (two queries when sorted by SLA due time)."""
+        number = self.validate_number(number)
+        start = (number - 1) * self.per_page
+        stop = min(start + self.per_page, self.count)
+        rows = queue_page(self.reports, self.filters, sort=self.sort, start=start, stop=stop)
+        return Page(rows, number, self)
 
     @cached_property
     def _counted(self) -> tuple[int, bool]:

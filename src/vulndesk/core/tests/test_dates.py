@@ -2,8 +2,12 @@
 
 import datetime as dt
 
+import pytest
 from django.template import Context, Template
 from django.test import override_settings
+from django.utils.timesince import timesince
+
+from vulndesk.core.templatetags.dates import age
 
 
 def _render(source: str, **context: object) -> str:
@@ -36,3 +40,31 @@ def test_day_of_a_plain_date_matches_the_date_include() -> None:
 
     assert _render("{{ value|day }}", value=value) == _render('{% include "core/_date.html" %}', value=value).strip()
     assert "5 Jan 2026" in _render("{{ value|day }}", value=value)
+
+
+@pytest.mark.parametrize(
+    "delta",
+    [
+        dt.timedelta(seconds=30),
+        dt.timedelta(minutes=1),
+        dt.timedelta(minutes=59, seconds=59),
+        dt.timedelta(hours=1, minutes=1),
+        dt.timedelta(hours=5),
+        dt.timedelta(days=1, hours=3, minutes=10),
+        dt.timedelta(days=6, hours=23),
+        dt.timedelta(days=15, hours=2),
+        dt.timedelta(days=27, hours=23),
+        -dt.timedelta(minutes=5),  # a clock a little ahead
+    ],
+)
+def test_age_says_what_timesince_says_within_a_month(delta: dt.timedelta) -> None:
+    now = dt.datetime(2026, 3, 3, 13, 0, tzinfo=dt.UTC)
+
+    assert age(now - delta, now) == timesince(now - delta, now)
+
+
+def test_age_counts_months_and_years_in_whole_30_and_365_days() -> None:
+    now = dt.datetime(2026, 3, 3, 13, 0, tzinfo=dt.UTC)
+
+    assert age(now - dt.timedelta(days=75), now) == "2\xa0months, 2\xa0weeks"
+    assert age(now - dt.timedelta(days=400), now) == "1\xa0year, 1\xa0month"

@@ -11,9 +11,8 @@ from html import escape
 from django import template
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timesince import timesince
 
-from vulndesk.core.templatetags.dates import day, moment
+from vulndesk.core.templatetags.dates import age, day, moment
 from vulndesk.intake.models import Report
 from vulndesk.triage.models import ReportSla
 
@@ -40,7 +39,7 @@ def queue_row(report: Report, sla: ReportSla | None, sla_status: str) -> SafeStr
         f"<td>{priority}</td>"
         f'<td class="nowrap">{_sla(sla, sla_status)}</td>'
         f"<td>{assignee}</td>"
-        f'<td class="nowrap">{day(report.created_at)}<br><span class="muted">{timesince(report.created_at)} ago</span></td>'
+        f'<td class="nowrap">{day(report.created_at)}<br><span class="muted">{age(report.created_at)} ago</span></td>'
         "</tr>"
     )
 

@@ -14,7 +14,7 @@ from vulndesk.core.tests.api_client import ApiClient
 from vulndesk.core.tests.factories import ProductFactory, ReportFactory
 from vulndesk.intake.models import Report
 from vulndesk.triage import selectors
-from vulndesk.triage.selectors import QueueFilters, count_queue, list_queue_for_user
+from vulndesk.triage.selectors import QueueFilters, count_queue, list_queue_for_user, queue_page
 from vulndesk.triage.sla import refresh_missing_report_slas
 
 Api = Callable[[User | None], ApiClient]
@@ -73,6 +73,24 @@ def test_open_reports_by_sla_due_time_are_ordered_by_their_snapshots(analyst: Us
     ordered = list(list_queue_for_user(analyst, QueueFilters(states=OPEN), sort="sla_due"))
 
     assert ordered == [early, late]
+
+
+@pytest.mark.parametrize("states", [(), OPEN, ("new", "spam"), ("spam", "confirmed")])
+@pytest.mark.parametrize("sort", ["sla_due", "priority", "age"])
+def test_every_page_window_holds_the_rows_of_the_one_ordered_query(
+    analyst: User, states: tuple[str, ...], sort: str
+) -> None:
+    # Due times, paused and stopped clocks, reports never swept: queue_page reads an SLA-due page in two parts.
+    for hours, state in enumerate(["new", "spam", "triaging", "confirmed", "new", "needs_info", "spam", "new"]):
+        _received(MONDAY_10 - dt.timedelta(hours=3 * hours), state=state)
+    refresh_missing_report_slas()
+    _received(MONDAY_10, state="spam")  # no snapshot yet
+    filters = QueueFilters(states=states)
+    reports = list_queue_for_user(analyst, filters, sort=sort)
+    ordered = list(reports)
+
+    for start, stop in [(0, 3), (2, 5), (3, 7), (5, 9), (7, 12), (0, 20)]:
+        assert queue_page(reports, filters, sort=sort, start=start, stop=stop) == ordered[start:stop]
 
 
 def test_search_sorted_by_priority_keeps_unscored_last(analyst: User) -> None:
