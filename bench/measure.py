@@ -240,7 +240,8 @@ def run(*, label: str, seeded: Seeded, requests: int, result_path: Path) -> None
         f"; GET /api/v1/queue p50 {overall_queue['p50_ms']:.1f} ms ({overall_queue['ratio_p50']:.1f}x the raw SQL), "
         f"p95 {overall_queue['p95_ms']:.1f} ms ({overall_queue['ratio_p95']:.1f}x the raw SQL p95, "
         f"{overall_queue['raw_sql_p95_ms']:.1f} ms), "
-        f"at most {overall_queue['queries_max']} queries/request; queue page (HTML) p95 "
+        f"at most {overall_queue['queries_max']} queries/request; every order on every view: "
+        f"{len(queue['every_order']['over_50_ms'])} of {queue['every_order']['cells']} over 50 ms; queue page (HTML) p95 "
         f"{queue['portal'][-1]['p95_ms']:.1f} ms"
     )
     duplicates = _duplicates(reports=seeded.reports, seed=seed)

@@ -5,9 +5,10 @@ migrated and seeded). It first gives reports what triage adds to them in real li
 already gave most a priority, as scoring would): an assignee for some and the SLA snapshot of every open report
 (through `refresh_open_report_slas`, as `vulndesk triage warn-breaches` keeps them). Then it times
 the queue endpoint per filter shape and, for the same requests, the raw SQL a hand-written page
-would need (the count, bounded at QUEUE_COUNT_LIMIT like the API's, and one page of rows), and
-prints the ratios of the two p50s and p95s. Last, the same requests against the portal's queue page (HTML,
-signed in, with the state tabs' counts), as an analyst's browser loads it.
+would need (the statements of its count, bounded like the API's, and of its page), and
+prints the ratios of the two p50s and p95s. Then every order on each view an analyst switches
+between (a table of medians, the cells over 50 ms named). Last, the same requests against the
+portal's queue page (HTML, signed in, with the state tabs' counts), as an analyst's browser loads it.
 
 Import this module only after Django is set up.
 """
@@ -26,8 +27,9 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from vulndesk.accounts.models import User
+from vulndesk.catalog.models import Team
 from vulndesk.intake.models import Report
-from vulndesk.triage.selectors import QUEUE_COUNT_LIMIT, QueueFilters, list_queue_for_user
+from vulndesk.triage.selectors import QueueFilters, count_queue, list_queue_for_user, queue_page
 from vulndesk.triage.sla import refresh_open_report_slas
 
 ENDPOINT = "/api/v1/queue"
@@ -35,6 +37,8 @@ PORTAL_PAGE = "/queue/"
 PAGE_SIZE = 50
 WARM_UP = 10
 OPEN = ["new", "triaging", "needs_info", "validating"]
+ORDERS = ("priority", "age", "-age", "sla_due", "updated", "title")
+SLOW_MS = 50
 SEARCH_WORDS = ("overflow", "injection", "bypass", "token", "redirect", "parser", "upload", "xss", "privilege")
 # The analyst's day: their product's new reports by priority; everything open by SLA due time;
 # what has breached; a search; their own reports.
@@ -109,17 +113,17 @@ def _filters(params: dict[str, Any]) -> QueueFilters:
     )
 
 
-def _raw_sql_ms(queryset: QuerySet[Report]) -> float:
-    """The same page as plain SQL through the driver: the count (bounded like the API's), then one page with its joins."""
-    limited = queryset.order_by().values("pk")[: QUEUE_COUNT_LIMIT + 1]
-    count_sql, count_params = limited.query.sql_with_params()
-    page_sql, page_params = queryset[:PAGE_SIZE].query.sql_with_params()
+def _raw_sql_ms(queryset: QuerySet[Report], filters: QueueFilters, sort: str) -> float:
+    """The same page as plain SQL through the driver: the statements the API's count (bounded like
+    its own) and page run, captured, then timed again on their own."""
+    with CaptureQueriesContext(connection) as statements:
+        count_queue(queryset)
+        queue_page(queryset, filters, sort=sort, start=0, stop=PAGE_SIZE)
     began = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({count_sql}) AS matched", count_params)  # noqa: S608  # Django-built SQL
-        cursor.fetchall()
-        cursor.execute(page_sql, page_params)
-        cursor.fetchall()
+        for statement in statements.captured_queries:
+            cursor.execute(statement["sql"])  # the SQL as sent, its values in place
+            cursor.fetchall()
     return (time.perf_counter() - began) * 1000
 
 
@@ -151,7 +155,7 @@ def run_queue(
         filters = _filters(params)
         now = timezone.now()
         queryset = list_queue_for_user(analyst, filters, sort=params["sort"], now=now)
-        raw_ms = _raw_sql_ms(queryset)
+        raw_ms = _raw_sql_ms(queryset, filters, params["sort"])
         body = response.json() if response.status_code == 200 else {}
         samples.append(
             {
@@ -167,8 +171,49 @@ def run_queue(
         "preparation": preparation,
         "shapes": _table(samples),
         "samples": samples,
+        "every_order": _every_order(client, rng.choice(products)),
         "portal": _portal_queue(analyst, plan),
     }
+
+
+def _every_order(client: Client, product: str) -> dict[str, Any]:
+    """Each order of the queue on each view an analyst switches between, beyond the timed mix:
+    the median of three requests after one to warm up. Slow cells are what an index would fix."""
+    team = Team.objects.filter(products__slug=product).values_list("slug", flat=True).first() or ""
+    views: dict[str, dict[str, Any]] = {
+        "all states": {},
+        "open states": {"state": OPEN},
+        "new": {"state": ["new"]},
+        "confirmed": {"state": ["confirmed"]},
+        "fixed (closed)": {"state": ["fixed"]},
+        "open, a product": {"state": OPEN, "product": product},
+        "open, a team": {"state": OPEN, "team": team},
+        "open, unassigned": {"state": OPEN, "assignee": "none"},
+        "assigned to me": {"assignee": "me"},
+        "SLA breached": {"sla": "breached"},
+        "search, open": {"q": "overflow", "state": OPEN},
+    }
+    print(f"\nEvery order on {len(views)} views of GET {ENDPOINT} (p50 ms of 3 requests)…")
+    header = f"{'view':20}" + "".join(f"{order:>10}" for order in ORDERS)
+    print(header)
+    print("-" * len(header))
+    cells: dict[str, dict[str, float]] = {}
+    for view, params in views.items():
+        cells[view] = {}
+        for order in ORDERS:
+            request = {**params, "sort": order, "page_size": PAGE_SIZE}
+            client.get(ENDPOINT, request)
+            times = []
+            for _ in range(3):
+                began = time.perf_counter()
+                client.get(ENDPOINT, request)
+                times.append((time.perf_counter() - began) * 1000)
+            cells[view][order] = round(statistics.median(times), 1)
+        print(f"{view:20}" + "".join(f"{cells[view][order]:>10.1f}" for order in ORDERS))
+    slow = [f"{view} by {order}" for view, row in cells.items() for order, ms in row.items() if ms > SLOW_MS]
+    total = len(views) * len(ORDERS)
+    print(f"{len(slow)} of {total} over {SLOW_MS} ms" + (f": {', '.join(slow)}" if slow else ""))
+    return {"p50_ms": cells, "over_50_ms": slow, "cells": total}
 
 
 def _portal_params(params: dict[str, Any]) -> dict[str, Any]:

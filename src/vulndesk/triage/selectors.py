@@ -78,7 +78,8 @@ QUEUE_ORDERS: dict[str, tuple[OrderBy | str, ...]] = {
     "title": ("title", "id"),
 }
 DEFAULT_QUEUE_SORT = "priority"
-_OPEN_STATES = frozenset({Report.State.NEW, Report.State.TRIAGING, Report.State.NEEDS_INFO, Report.State.VALIDATING})
+# Reports waiting on the response team or the researcher: the only ones whose clocks run (sla.py).
+_OPEN_STATES = (Report.State.NEW, Report.State.TRIAGING, Report.State.NEEDS_INFO, Report.State.VALIDATING)
 # Counting stops here: past it the exact number costs a scan of every match (a million reports
 # unfiltered; 10,000 through a join already took 15-45 ms) and tells an analyst, who works the
 # first pages, nothing a "1,000+" does not.
@@ -114,8 +115,7 @@ def queue_page(reports: QuerySet[Report], filters: QueueFilters, *, sort: str, s
     """
     if sort != "sla_due":
         return list(reports[start:stop])
-    # Only an open report has a clock running toward a due time (sla.refresh_report_slas).
-    may_have_due = not filters.states or bool(set(filters.states) & _OPEN_STATES)
+    may_have_due = not filters.states or any(state in _OPEN_STATES for state in filters.states)
     due = reports.filter(sla__due_at__isnull=False)
     rows = list(due[start:stop]) if may_have_due else []
     if len(rows) == stop - start:
@@ -142,8 +142,15 @@ def count_queue(reports: QuerySet[Report], *, limit: int | None = None) -> tuple
 
 
 def _filter_queue(reports: QuerySet[Report], f: QueueFilters, *, user: User, now: dt.datetime) -> QuerySet[Report]:
+    states = f.states
+    if states and f.sla and f.sla != SlaFilter.STOPPED:
+        # A clock runs (or waits) only while the report is open: closed states are left out here
+        # rather than walked in search of a due time (0.4-0.7 s at a million reports for nothing).
+        states = tuple(state for state in states if state in _OPEN_STATES)
+        if not states:
+            return reports.none()
     plain = {
-        "state__in": f.states or None,
+        "state__in": states or None,
         "product__owning_team__slug": f.team,
         "impact_type": f.impact_type,
         "is_low_signal": f.is_low_signal,

@@ -120,6 +120,18 @@ def test_filters_by_sla_status(analyst: User) -> None:
     }
 
 
+def test_a_running_clock_filter_within_closed_states_finds_nothing_without_asking_the_database(
+    analyst: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    _received(TUESDAY_10 - dt.timedelta(days=7))
+    refresh_missing_report_slas()
+
+    with time_machine.travel(TUESDAY_10, tick=False), django_assert_num_queries(0):
+        assert _ids(analyst, sla="breached", states=("spam", "duplicate")) == set()
+    with time_machine.travel(TUESDAY_10, tick=False):
+        assert _ids(analyst, sla="breached", states=("spam", "new")) != set()
+
+
 # --- Search -----------------------------------------------------------------------------------
 
 
