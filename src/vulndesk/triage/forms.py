@@ -33,6 +33,11 @@ SLA_CHOICES = [
 ]
 
 
+def triager_choices() -> list[tuple[str, str]]:
+    """Everyone who may triage, as (id, name) choices: one query."""
+    return [(str(pk), str(name or email)) for pk, name, email in triagers().values_list("pk", "display_name", "email")]
+
+
 class QueueFilterForm(forms.Form):
     """GET filters of the queue. Invalid values are dropped rather than refused: it is only a view.
 
@@ -78,21 +83,19 @@ class QueueFilterForm(forms.Form):
     close_proposed = forms.BooleanField(required=False, label="Silent in Needs info (close?)")
     sort = forms.ChoiceField(widget=ListSelect, required=False, choices=QUEUE_SORTS, label="Sort")
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, people: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        """`people`: triager_choices(), when the page already has them (the bulk form lists the same)."""
         super().__init__(*args, **kwargs)
         # One query each, used both to render the options and to validate the choice.
         products = Product.objects.order_by("name").values_list("slug", "name")
         cast(forms.ChoiceField, self.fields["product"]).choices = [("", "All products"), *products]
         teams = Team.objects.order_by("name").values_list("slug", "name")
         cast(forms.ChoiceField, self.fields["team"]).choices = [("", "All teams"), *teams]
-        analysts = [
-            (str(pk), str(name or email)) for pk, name, email in triagers().values_list("pk", "display_name", "email")
-        ]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", "Anyone"),
             ("me", f"Me ({user})"),
             ("none", "Unassigned"),
-            *analysts,
+            *(triager_choices() if people is None else people),
         ]
 
     def queue_filters(self) -> QueueFilters:
@@ -191,16 +194,13 @@ class BulkActionForm(forms.Form):
         required=False, max_length=10_000, label="Question (Needs info: sent to each researcher)"
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        people = [
-            (str(pk), str(name or email)) for pk, name, email in triagers().values_list("pk", "display_name", "email")
-        ]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("round_robin", "Round robin among analysts on duty"),
             ("least_loaded", "Least loaded analyst on duty"),
             ("none", "Nobody (unassign)"),
-            *people,
+            *(triager_choices() if people is None else people),
         ]
 
     def clean(self) -> dict[str, Any]:

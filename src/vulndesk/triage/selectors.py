@@ -100,8 +100,19 @@ def list_queue_for_user(
         return Report.objects.none()
     filters = filters or QueueFilters()
     reports = Report.objects.select_related("product", "sla")
-    reports = _filter_queue(reports, filters, user=user, now=now or timezone.now())
     sort = sort if sort in QUEUE_ORDERS else DEFAULT_QUEUE_SORT
+    if filters.sla and filters.sla != SlaFilter.STOPPED and (filters.states or sort != "sla_due"):
+        # A clock runs (or waits) only while its report is open: said outright, a closed state
+        # makes the answer empty without a query, and a page by age or update walks the open
+        # reports' index instead of every closed report (breached by age: 1.6 s → 45 ms at a
+        # million reports). By due time the snapshots' index already leads, and an added state
+        # list only made the count hash every breached report (3 → 50 ms), so it is left out there.
+        filters = replace(
+            filters, states=tuple(state for state in filters.states or _OPEN_STATES if state in _OPEN_STATES)
+        )
+        if not filters.states:
+            return Report.objects.none()
+    reports = _filter_queue(reports, filters, user=user, now=now or timezone.now())
     return reports.order_by(*QUEUE_ORDERS[sort])
 
 
@@ -142,15 +153,8 @@ def count_queue(reports: QuerySet[Report], *, limit: int | None = None) -> tuple
 
 
 def _filter_queue(reports: QuerySet[Report], f: QueueFilters, *, user: User, now: dt.datetime) -> QuerySet[Report]:
-    states = f.states
-    if states and f.sla and f.sla != SlaFilter.STOPPED:
-        # A clock runs (or waits) only while the report is open: closed states are left out here
-        # rather than walked in search of a due time (0.4-0.7 s at a million reports for nothing).
-        states = tuple(state for state in states if state in _OPEN_STATES)
-        if not states:
-            return reports.none()
     plain = {
-        "state__in": states or None,
+        "state__in": f.states or None,
         "product__owning_team__slug": f.team,
         "impact_type": f.impact_type,
         "is_low_signal": f.is_low_signal,
@@ -232,7 +236,9 @@ def queue_state_counts(user: User, filters: QueueFilters, *, now: dt.datetime | 
     and a state with none among them is left out. Counting each state in full would cost a scan
     of every match per state: at a million reports, seconds for a search.
     """
-    reports = list_queue_for_user(user, replace(filters, states=()), now=now).order_by()
+    # Grouped, not ordered: by due time, the one order list_queue_for_user adds no open-state list
+    # for (with it, the count hashed every breached report).
+    reports = list_queue_for_user(user, replace(filters, states=()), sort="sla_due", now=now).order_by()
     first = reports.values_list("state", flat=True)[: QUEUE_COUNT_LIMIT + 1]
     sql, params = first.query.sql_with_params()
     with connection.cursor() as cursor:

@@ -30,6 +30,7 @@ from vulndesk.triage.forms import (
     SavedViewForm,
     ServicingForm,
     ValidationReplyForm,
+    triager_choices,
 )
 from vulndesk.triage.models import Case, CaseReport, ReportSla
 from vulndesk.triage.selectors import (
@@ -77,7 +78,8 @@ def report_queue(request: HttpRequest) -> HttpResponse:
     if not can_see_queue(user):
         raise PermissionDenied
     refresh_missing_report_slas()  # reports received since the last periodic run
-    form = QueueFilterForm(request.GET, user=user)
+    people = triager_choices()  # for the filter's and the bulk form's assignee lists
+    form = QueueFilterForm(request.GET, user=user, people=people)
     filters = form.queue_filters()
     now = timezone.now()
     counts = queue_state_counts(user, filters, now=now)
@@ -106,7 +108,7 @@ def report_queue(request: HttpRequest) -> HttpResponse:
         "state_counts": [entry for entry in states if entry[2].count or entry[0] == selected_state],
         "total": total,
         "is_filtered": any(value for name, value in form.cleaned_data.items() if name not in {"state", "sort"}),
-        "bulk_form": BulkActionForm(),
+        "bulk_form": BulkActionForm(people=people),
         "saved_views": list_saved_views_for_user(user),
         "save_form": SavedViewForm(initial={"query": request.GET.urlencode()}),
         "on_duty": list_duty_periods_for_user(user, on=timezone.localdate()),
