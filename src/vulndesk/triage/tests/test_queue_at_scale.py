@@ -75,19 +75,21 @@ def test_open_reports_by_sla_due_time_are_ordered_by_their_snapshots(analyst: Us
     assert ordered == [early, late]
 
 
+@pytest.mark.parametrize("sla", [None, "breached"])
 @pytest.mark.parametrize("states", [(), OPEN, ("new", "spam"), ("spam", "confirmed")])
 @pytest.mark.parametrize("sort", ["sla_due", "priority", "age"])
 def test_every_page_window_holds_the_rows_of_the_one_ordered_query(
-    analyst: User, states: tuple[str, ...], sort: str
+    analyst: User, states: tuple[str, ...], sort: str, sla: str | None
 ) -> None:
     # Due times, paused and stopped clocks, reports never swept: queue_page reads an SLA-due page in two parts.
     for hours, state in enumerate(["new", "spam", "triaging", "confirmed", "new", "needs_info", "spam", "new"]):
         _received(MONDAY_10 - dt.timedelta(hours=3 * hours), state=state)
     refresh_missing_report_slas()
     _received(MONDAY_10, state="spam")  # no snapshot yet
-    filters = QueueFilters(states=states)
+    filters = QueueFilters(states=states, sla=sla)
     reports = list_queue_for_user(analyst, filters, sort=sort)
     ordered = list(reports)
+    assert ordered or (sla and set(states) <= {"spam", "confirmed"})  # some rows, unless none can match
 
     for start, stop in [(0, 3), (2, 5), (3, 7), (5, 9), (7, 12), (0, 20)]:
         assert queue_page(reports, filters, sort=sort, start=start, stop=stop) == ordered[start:stop]
