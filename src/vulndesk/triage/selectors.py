@@ -84,6 +84,13 @@ _OPEN_STATES = (Report.State.NEW, Report.State.TRIAGING, Report.State.NEEDS_INFO
 # unfiltered; 10,000 through a join already took 15-45 ms) and tells an analyst, who works the
 # first pages, nothing a "1,000+" does not.
 QUEUE_COUNT_LIMIT = 1_000
+_UNSHOWN_IN_ROWS = (
+    "product__created_at",
+    "product__updated_at",
+    "product__family",
+    "product__owning_team",
+    "sla__refreshed_at",
+)
 _REFERENCE = re.compile(r"^(?:VD-R)?(\d{1,18})$", re.IGNORECASE)
 
 
@@ -99,7 +106,9 @@ def list_queue_for_user(
     if not can_see_queue(user):
         return Report.objects.none()
     filters = filters or QueueFilters()
-    reports = Report.objects.select_related("product", "sla")
+    # A queue row shows its product's slug and name and its clocks: the rest of those rows stays
+    # in the database (a page of 50 read 150 timestamps it never showed; 0.8 ms of its 4).
+    reports = Report.objects.select_related("product", "sla").defer(*_UNSHOWN_IN_ROWS)
     sort = sort if sort in QUEUE_ORDERS else DEFAULT_QUEUE_SORT
     if _needs_a_running_clock(filters) and filters.states:
         # Only an open report's clocks run: closed states cannot match (see queue_page for the rest).

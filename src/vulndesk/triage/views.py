@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from vulndesk.accounts.models import User
 from vulndesk.core.errors import Conflict, InvalidTransition, RuleViolation
 from vulndesk.core.permissions import Permission, can
 from vulndesk.core.portal import PAGE_SIZE, signed_in_user
@@ -68,6 +69,12 @@ from vulndesk.triage.services import (
 from vulndesk.triage.sla import refresh_missing_report_slas
 
 _LONG_TEXTS = ("description", "steps_to_reproduce", "proof_of_concept", "disclosure_plans")
+# A row names its assignee (User.__str__: display name, else email); nothing else of the account.
+_UNSHOWN_OF_ASSIGNEE = tuple(
+    f"assignee__{field.name}"
+    for field in User._meta.concrete_fields
+    if field.name not in {User._meta.pk.name, "display_name", "email"}
+)
 
 
 @login_required
@@ -97,7 +104,7 @@ def report_queue(request: HttpRequest) -> HttpResponse:
     # The rows show the assignee's name but none of a report's long texts.
     sort = form.sort_order()
     reports = list_queue_for_user(user, filters, sort=sort, now=now).select_related("assignee")
-    paginator = QueuePaginator(reports.defer(*_LONG_TEXTS), filters, sort=sort, known=known)
+    paginator = QueuePaginator(reports.defer(*_LONG_TEXTS, *_UNSHOWN_OF_ASSIGNEE), filters, sort=sort, known=known)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,

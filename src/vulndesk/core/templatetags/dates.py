@@ -20,10 +20,10 @@ _NO_DATE = mark_safe('<span class="muted">—</span>')
 
 @functools.lru_cache(maxsize=16)
 def _names(language: str | None) -> tuple[dict[int, str], dict[int, str]]:
-    """Month and weekday abbreviations in `language`: translated once, not once per date."""
+    """Month and weekday abbreviations in `language`, escaped: translated once, not once per date."""
     with translation.override(language):
-        return {number: str(name).title() for number, name in MONTHS_3.items()}, {
-            number: str(name) for number, name in WEEKDAYS_ABBR.items()
+        return {number: escape(str(name).title()) for number, name in MONTHS_3.items()}, {
+            number: escape(str(name)) for number, name in WEEKDAYS_ABBR.items()
         }
 
 
@@ -36,10 +36,11 @@ def _time(value: dt.datetime | dt.date, *, to_the_minute: bool) -> SafeString:
     month = months[value.month]
     if to_the_minute and isinstance(value, dt.datetime):
         zone = value.tzinfo or timezone.get_default_timezone()
-        shown = f"{weekdays[value.weekday()]} {value.day} {month}, {value:%H:%M} {zone.tzname(value)}"
+        shown = f"{weekdays[value.weekday()]} {value.day} {month}, {value:%H:%M} {escape(zone.tzname(value) or '')}"
     else:
         shown = f"{value.day} {month} {value.year:04d}"
-    return mark_safe(f'<time datetime="{escape(value.isoformat())}">{escape(shown)}</time>')  # noqa: S308  # escaped
+    # The names are escaped (_names); an ISO date and the numbers hold nothing to escape.
+    return mark_safe(f'<time datetime="{value.isoformat()}">{shown}</time>')  # noqa: S308
 
 
 @register.filter
