@@ -23,11 +23,10 @@ from typing import Any
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from bench.duplicates import make_near_duplicates, recall
 from bench.generate import generate_reports
-from bench.triage import prepare_queue, run_queue
+from bench.triage import Statements, prepare_queue, run_queue
 from vulndesk.accounts.models import User
 from vulndesk.accounts.services import create_user, issue_token
 from vulndesk.core.permissions import Role
@@ -209,7 +208,7 @@ def run(*, label: str, seeded: Seeded, requests: int, result_path: Path) -> None
     print(f"Timing {len(plan)} requests of GET {ENDPOINT} as an analyst (bearer token, in-process client)…")
     samples = []
     for shape, params in plan:
-        with CaptureQueriesContext(connection) as queries:
+        with Statements() as queries:
             began = time.perf_counter()
             response = client.get(ENDPOINT, params)
             elapsed = (time.perf_counter() - began) * 1000
