@@ -87,8 +87,11 @@ class QueueFilterForm(forms.Form):
         """`people`: triager_choices(), when the page already has them (the bulk form lists the same)."""
         super().__init__(*args, **kwargs)
         # One query each, used both to render the options and to validate the choice.
-        products = Product.objects.order_by("name").values_list("slug", "name")
-        cast(forms.ChoiceField, self.fields["product"]).choices = [("", "All products"), *products]
+        products = Product.objects.order_by("name").values_list("slug", "name", "pk")
+        cast(forms.ChoiceField, self.fields["product"]).choices = [("", "All products")] + [
+            (slug, name) for slug, name, _pk in products
+        ]
+        self._product_ids = {slug: pk for slug, _name, pk in products}
         teams = Team.objects.order_by("name").values_list("slug", "name")
         cast(forms.ChoiceField, self.fields["team"]).choices = [("", "All teams"), *teams]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
@@ -115,6 +118,7 @@ class QueueFilterForm(forms.Form):
             has_attachments=yes_no.get(data.get("attachments") or ""),
             is_close_proposed=bool(data.get("close_proposed")),
             q=data.get("q") or None,
+            product_id=self._product_ids.get(data.get("product") or ""),
         )
 
     def sort_order(self) -> str:

@@ -66,6 +66,7 @@ class QueueFilters:
     has_attachments: bool | None = None
     is_close_proposed: bool = False  # waiting on the researcher longer than TRIAGE_NEEDS_INFO_CLOSE_AFTER_DAYS
     q: str | None = None
+    product_id: int | None = None  # `product`'s id when the caller has read the catalog anyway; else looked up
 
 
 # Every order ends in id so pages are stable; priority and due time put unknowns last.
@@ -161,6 +162,10 @@ def count_queue(reports: QuerySet[Report], *, limit: int | None = None) -> tuple
     return min(count, limit), count <= limit
 
 
+def _product_id(slug: str) -> int | None:
+    return Product.objects.filter(slug=slug).values_list("pk", flat=True).first()
+
+
 def _needs_a_running_clock(filters: QueueFilters) -> bool:
     """Whether the SLA filter asks for a clock that runs or waits, which only open reports have (sla.py)."""
     return bool(filters.sla) and filters.sla != SlaFilter.STOPPED
@@ -177,12 +182,14 @@ def _filter_queue(reports: QuerySet[Report], f: QueueFilters, *, user: User, now
     }
     reports = reports.filter(**{lookup: value for lookup, value in plain.items() if value is not None})
     if f.product is not None:
-        # The product's id as a subquery (one lookup) rather than a join on its slug: then the
-        # page comes in the order of the (product, state, priority, …) index, 50 rows read
-        # instead of every report of the product sorted.
-        reports = reports.filter(
-            product_id=Subquery(Product.objects.filter(slug=f.product).order_by().values("pk")[:1])
-        )
+        # The product's id as a value, neither a join on its slug nor a subquery: PostgreSQL then
+        # plans with that product's share of the reports. Through a subquery it assumed an average
+        # product: a large one's open reports by SLA due time were all joined and sorted (170 ms
+        # at a million reports, 5 ms now), a small one's by title read the title index (105 → 6 ms).
+        product_id = f.product_id if f.product_id is not None else _product_id(f.product)
+        if product_id is None:
+            return reports.none()
+        reports = reports.filter(product_id=product_id)
     if f.severity:
         # Through the case's vulnerabilities, by relation name: triage never imports scoring.
         reports = reports.filter(case_link__case__in=Case.objects.filter(vulnerabilities__severity=f.severity))
@@ -251,6 +258,8 @@ def queue_state_counts(user: User, filters: QueueFilters, *, now: dt.datetime | 
     of every match per state: at a million reports, seconds for a search.
     """
     reports = list_queue_for_user(user, replace(filters, states=()), now=now).order_by()
+    if reports.query.is_empty():  # no such product, or not the queue's user
+        return {}
     first = reports.values_list("state", flat=True)[: QUEUE_COUNT_LIMIT + 1]
     sql, params = first.query.sql_with_params()
     with connection.cursor() as cursor:

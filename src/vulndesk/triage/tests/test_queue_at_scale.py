@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from vulndesk.accounts.models import User
 from vulndesk.core.services import enter_initial_state
@@ -62,6 +63,22 @@ def test_product_filter_of_an_unknown_slug_finds_nothing(analyst: User) -> None:
     ReportFactory.create(product=ProductFactory.create(slug="forms"))
 
     assert not list_queue_for_user(analyst, QueueFilters(product="no-such-product")).exists()
+    assert selectors.queue_state_counts(analyst, QueueFilters(product="no-such-product")) == {}
+
+
+def test_product_filter_looks_up_the_slug_unless_the_caller_gives_the_id(
+    analyst: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    forms = ProductFactory.create(slug="forms")
+    report = ReportFactory.create(product=forms)
+    ReportFactory.create(product=ProductFactory.create(slug="mail"))
+
+    with django_assert_num_queries(2):  # the product's id, then the reports
+        looked_up = list(list_queue_for_user(analyst, QueueFilters(product="forms")))
+    with django_assert_num_queries(1):
+        given = list(list_queue_for_user(analyst, QueueFilters(product="forms", product_id=forms.pk)))
+
+    assert looked_up == given == [report]
 
 
 def test_open_reports_by_sla_due_time_are_ordered_by_their_snapshots(analyst: User) -> None:
