@@ -89,3 +89,18 @@ def test_secret_can_come_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 def test_unreadable_secret_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with pytest.raises(ImproperlyConfigured, match="VULNDESK_SECRET_KEY_FILE"):
         load_settings(monkeypatch, tmp_path, VULNDESK_SECRET_KEY_FILE=str(tmp_path / "missing"))
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("postgresql://vulndesk@db.internal/vulndesk", "-c parallel_setup_cost=10000"),
+        ("postgresql://vulndesk@db.internal/vulndesk?options=-c%20work_mem%3D8MB", "-c work_mem=8MB"),
+    ],
+)
+def test_postgresql_sessions_start_parallel_workers_only_for_large_savings_unless_the_url_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str, options: str
+) -> None:
+    loaded = load_settings(monkeypatch, tmp_path, DATABASE_URL=url)
+
+    assert loaded["DATABASES"]["default"]["OPTIONS"]["options"] == options  # type: ignore[index]
