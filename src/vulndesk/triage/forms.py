@@ -8,7 +8,14 @@ from django.http import Http404
 
 from vulndesk.accounts.models import User
 from vulndesk.catalog.models import Product, Team
-from vulndesk.core.forms import ListSelect
+from vulndesk.core.forms import (
+    ListSelect,
+    PlainCheckboxInput,
+    PlainHiddenInput,
+    PlainNumberInput,
+    PlainSearchInput,
+    PlainTextInput,
+)
 from vulndesk.core.taxonomy import ImpactType, Severity
 from vulndesk.intake.models import Report
 from vulndesk.intake.selectors import get_report_for_user
@@ -49,7 +56,7 @@ class QueueFilterForm(forms.Form):
         required=False,
         max_length=200,
         label="Search",
-        widget=forms.SearchInput(
+        widget=PlainSearchInput(
             attrs={"accesskey": "s", "placeholder": "Words in title, description or steps; or VD-R12"}
         ),
     )
@@ -67,7 +74,9 @@ class QueueFilterForm(forms.Form):
     )
     assignee = forms.ChoiceField(widget=ListSelect, required=False)
     sla = forms.ChoiceField(widget=ListSelect, required=False, label="SLA", choices=SLA_CHOICES)
-    older_than_days = forms.IntegerField(required=False, min_value=0, max_value=36500, label="Older than (days)")
+    older_than_days = forms.IntegerField(
+        required=False, min_value=0, max_value=36500, label="Older than (days)", widget=PlainNumberInput
+    )
     low_signal = forms.ChoiceField(
         widget=ListSelect,
         required=False,
@@ -80,7 +89,9 @@ class QueueFilterForm(forms.Form):
         label="Attachments",
         choices=[("", "With or without files"), ("yes", "Has attachments"), ("no", "No attachments")],
     )
-    close_proposed = forms.BooleanField(required=False, label="Silent in Needs info (close?)")
+    close_proposed = forms.BooleanField(
+        required=False, label="Silent in Needs info (close?)", widget=PlainCheckboxInput
+    )
     sort = forms.ChoiceField(widget=ListSelect, required=False, choices=QUEUE_SORTS, label="Sort")
 
     def __init__(self, *args: Any, user: User, people: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
@@ -215,8 +226,10 @@ class BulkActionForm(forms.Form):
 
 
 class SavedViewForm(forms.Form):
-    name = forms.CharField(max_length=80, label="Save these filters as")
-    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    """Rendered on every queue page, so its inputs are built in Python (core.forms.PlainInput)."""
+
+    name = forms.CharField(max_length=80, label="Save these filters as", widget=PlainTextInput)
+    query = forms.CharField(required=False, max_length=2000, widget=PlainHiddenInput)
 
 
 class CaseFromReportForm(forms.Form):
