@@ -87,7 +87,11 @@ class ListSelect(forms.Select):
 
     def _option(self, value: Any, label: Any, chosen: set[str]) -> str:
         value = "" if value is None else str(value)
-        selected = " selected" if value in chosen else ""
+        selected = ""
+        if value in chosen:
+            selected = " selected"
+            if not self.allow_multiple_selected:
+                chosen.clear()  # like Django's Select: only the first option with the value is selected
         shown = label if isinstance(label, SafeString) else escape(str(label))
         return f'<option value="{escape(value)}"{selected}>{shown}</option>'
 

@@ -38,6 +38,19 @@ def test_the_markup_is_the_template_select_s() -> None:
     )
 
 
+def test_a_value_listed_twice_is_selected_once_as_django_selects_it() -> None:
+    class _Twice(forms.Form):
+        template_select = forms.ChoiceField(choices=[("a", "A"), ("b", "B"), ("a", "A again")])
+        list_select = forms.ChoiceField(choices=[("a", "A"), ("b", "B"), ("a", "A again")], widget=ListSelect)
+
+    form = _Twice({"template_select": "a", "list_select": "a"})
+
+    assert str(form["list_select"]).count(" selected") == 1
+    assert _normalized(str(form["list_select"]), "list_select") == _normalized(
+        str(form["template_select"]), "template_select"
+    )
+
+
 def test_the_chosen_value_is_selected_and_labels_are_escaped() -> None:
     html = str(_Form({"list_select": "g1"})["list_select"])
 
