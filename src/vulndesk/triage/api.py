@@ -73,6 +73,7 @@ from vulndesk.triage.selectors import (
     queue_page,
     queue_state_counts,
     triagers,
+    with_product_id,
 )
 from vulndesk.triage.services import (
     AssignStrategy,
@@ -137,7 +138,7 @@ def _queue_page(user: User, query: QueueQuery) -> HttpResponse:
     than the page's SQL); tests check the pages against the schema.
     """
     now = timezone.now()
-    filters = query.filters()
+    filters = with_product_id(query.filters())  # once, for the page and the state counts
     reports = list_queue_for_user(user, filters, sort=query.sort, now=now)
     # Counted up to a limit (see count_queue): an exact count of a million reports costs more than the page.
     count, is_exact = count_queue(reports)

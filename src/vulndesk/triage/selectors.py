@@ -162,6 +162,14 @@ def count_queue(reports: QuerySet[Report], *, limit: int | None = None) -> tuple
     return min(count, limit), count <= limit
 
 
+def with_product_id(filters: QueueFilters) -> QueueFilters:
+    """`filters` with its product's id, looked up once for a caller that reads the queue twice
+    (its page and its state counts); unchanged without a product, or for an unknown one."""
+    if filters.product is None or filters.product_id is not None:
+        return filters
+    return replace(filters, product_id=_product_id(filters.product))
+
+
 def _product_id(slug: str) -> int | None:
     return Product.objects.filter(slug=slug).values_list("pk", flat=True).first()
 

@@ -79,6 +79,22 @@ def test_product_filter_looks_up_the_slug_unless_the_caller_gives_the_id(
         given = list(list_queue_for_user(analyst, QueueFilters(product="forms", product_id=forms.pk)))
 
     assert looked_up == given == [report]
+    assert selectors.with_product_id(QueueFilters(product="forms")).product_id == forms.pk
+    assert selectors.with_product_id(QueueFilters(product="no-such-product")).product_id is None
+
+
+def test_api_page_with_state_counts_looks_the_product_up_once(
+    api: Api, analyst: User, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    ReportFactory.create_batch(3, product=ProductFactory.create(slug="forms"))
+    client = api(analyst)
+    client.get("/queue")  # the first call gives the new reports their SLA snapshots
+
+    # token, SLA sweep mark, the product's id, count, page, state counts
+    with django_assert_max_num_queries(6):
+        body = client.get("/queue", {"product": "forms", "with_counts": "true"}).json()
+
+    assert (body["count"], body["state_counts"]) == (3, {"new": 3})
 
 
 def test_open_reports_by_sla_due_time_are_ordered_by_their_snapshots(analyst: User) -> None:
